@@ -1,0 +1,39 @@
+//! Project automation: `cargo xtask <command>`. Every set-up step a fresh machine needs lives here,
+//! so the README's two commands (`serve`, `test`) work on a bare machine and in CI.
+
+use std::process::ExitCode;
+
+mod lab;
+mod util;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  test     install prerequisites, run every test (native, wasm build, browser)
+  lab      capture lab: real Chromium/nginx/tcpdump captures + NetLog ground truth (tests/lab)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match cmd.as_str() {
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "lab" => lab::main(rest),
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    let _ = rest;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
