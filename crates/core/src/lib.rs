@@ -1,0 +1,36 @@
+//! connscope-core: from capture bytes to connections, their TCP / TLS / HTTP facts, and why
+//! each connection exists.
+//!
+//! ```
+//! let mut analyzer = connscope_core::Analyzer::new();
+//! analyzer.feed(&[]); // feed the file in chunks of any size
+//! let report = analyzer.finish();
+//! assert_eq!(report.error.as_ref().map(|e| e.code.as_str()), Some("not_a_capture"));
+//! ```
+//!
+//! The data flow, one module per step: `capture` (pcap/pcapng/gzip framing) → `decode`
+//! (link, IP, tunnels, TCP/UDP headers) → `flows` (connection table, lifecycle) →
+//! `reassembly` (ordered byte streams) → `protocols` (TLS, HTTP/1, h2c, DNS, QUIC headers) →
+//! `report` (the serde model everyone shares).
+
+mod analyzer;
+pub mod capture;
+pub mod decode;
+mod flows;
+mod notes;
+pub mod protocols;
+mod reassembly;
+pub mod report;
+mod time;
+mod warnings;
+
+pub use analyzer::{Analyzer, Progress, MAX_CONNECTIONS};
+pub use report::Report;
+pub use time::Ts;
+
+/// Analyses a whole capture held in memory (convenience for tests and small files).
+pub fn analyze_bytes(bytes: &[u8]) -> Report {
+    let mut a = Analyzer::new();
+    a.feed(bytes);
+    a.finish()
+}

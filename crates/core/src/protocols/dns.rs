@@ -1,0 +1,124 @@
+//! DNS messages (simple-dns): queries and answers on a flow, and the names each address was
+//! given, so a connection without SNI or Host still gets a host name.
+
+use simple_dns::rdata::{RData, SVCParam};
+use simple_dns::{Packet, PacketFlag, QTYPE};
+
+/// Queries kept per flow.
+const MAX_QUERIES: usize = 256;
+
+/// A DNS message reduced to what the report uses.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: u16,
+    pub response: bool,
+    /// (name, type) of the first question.
+    pub question: Option<(String, String)>,
+    pub rcode: String,
+    /// Answers as text, in order.
+    pub answers: Vec<String>,
+    /// Addresses (A/AAAA answers) with the question name they answer.
+    pub addresses: Vec<std::net::IpAddr>,
+}
+
+/// Parses a DNS message; `None` when it is not one.
+pub fn parse(payload: &[u8]) -> Option<Message> {
+    let p = Packet::parse(payload).ok()?;
+    let question = p.questions.first().map(|q| {
+        let ty = match q.qtype {
+            QTYPE::TYPE(t) => format!("{t:?}"),
+            other => format!("{other:?}"),
+        };
+        (q.qname.to_string(), ty)
+    });
+    let mut answers = Vec::new();
+    let mut addresses = Vec::new();
+    for rr in p.answers.iter().take(64) {
+        match &rr.rdata {
+            RData::A(a) => {
+                let ip = std::net::Ipv4Addr::from(a.address);
+                addresses.push(ip.into());
+                answers.push(ip.to_string());
+            }
+            RData::AAAA(a) => {
+                let ip = std::net::Ipv6Addr::from(a.address);
+                addresses.push(ip.into());
+                answers.push(ip.to_string());
+            }
+            RData::CNAME(c) => answers.push(format!("CNAME {}", c.0)),
+            RData::HTTPS(simple_dns::rdata::HTTPS(s)) | RData::SVCB(s) => {
+                let mut text = format!("HTTPS {} {}", s.priority, s.target);
+                if let Some(SVCParam::Alpn(alpn)) = s.get_param(1) {
+                    let list: Vec<String> = alpn.iter().map(|a| a.to_string()).collect();
+                    text.push_str(&format!(" alpn={}", list.join(",")));
+                }
+                if let Some(SVCParam::Ipv6Hint(hints)) = s.get_param(6) {
+                    let list: Vec<String> = hints.iter().map(|h| std::net::Ipv6Addr::from(*h).to_string()).collect();
+                    text.push_str(&format!(" ipv6hint={}", list.join(",")));
+                }
+                if let Some(SVCParam::Ipv4Hint(hints)) = s.get_param(4) {
+                    let list: Vec<String> = hints.iter().map(|h| std::net::Ipv4Addr::from(*h).to_string()).collect();
+                    text.push_str(&format!(" ipv4hint={}", list.join(",")));
+                }
+                answers.push(text);
+            }
+            other => answers.push(format!("{:?}", other.type_code())),
+        }
+    }
+    Some(Message {
+        id: p.id(),
+        response: p.has_flags(PacketFlag::RESPONSE),
+        question,
+        rcode: format!("{:?}", p.rcode()),
+        answers,
+        addresses,
+    })
+}
+
+/// One query and its answer on a flow.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub id: u16,
+    pub name: String,
+    pub qtype: String,
+    pub frame: u64,
+    pub ts: crate::time::Ts,
+    pub response: Option<(u64, crate::time::Ts)>,
+    pub rcode: Option<String>,
+    pub answers: Vec<String>,
+}
+
+/// DNS seen on one flow.
+#[derive(Debug, Clone, Default)]
+pub struct DnsFlow {
+    pub queries: Vec<Query>,
+    pub dropped: u64,
+}
+
+impl DnsFlow {
+    pub fn message(&mut self, m: &Message, frame: u64, ts: crate::time::Ts) {
+        if m.response {
+            if let Some(q) = self.queries.iter_mut().rev().find(|q| q.id == m.id && q.response.is_none()) {
+                q.response = Some((frame, ts));
+                q.rcode = Some(m.rcode.clone());
+                q.answers = m.answers.clone();
+                return;
+            }
+        }
+        if self.queries.len() >= MAX_QUERIES {
+            self.dropped += 1;
+            return;
+        }
+        let (name, qtype) = m.question.clone().unwrap_or_default();
+        self.queries.push(Query {
+            id: m.id,
+            name,
+            qtype,
+            frame,
+            ts,
+            response: m.response.then_some((frame, ts)),
+            rcode: m.response.then(|| m.rcode.clone()),
+            answers: if m.response { m.answers.clone() } else { Vec::new() },
+        });
+    }
+}

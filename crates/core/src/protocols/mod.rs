@@ -1,0 +1,295 @@
+//! Application protocols on a reassembled TCP byte stream, recognised by content (not by port):
+//! TLS, HTTP/1.x, HTTP/2 in cleartext, and STARTTLS upgrades of line protocols. Each parser
+//! consumes bytes as they come, keeps only what it must (a partial header, a handshake message)
+//! and skips bodies and encrypted payloads without copying them.
+
+pub mod dns;
+pub mod h2;
+pub mod http1;
+pub mod quic;
+pub mod tls;
+
+use crate::reassembly::Origin;
+use crate::report::Side;
+use crate::notes::Notes;
+
+/// What outlives a parser switch: notes, the HTTP/1 conversation before an Upgrade or CONNECT,
+/// and whether the stream was upgraded by STARTTLS.
+#[derive(Default)]
+pub struct ConnLog {
+    pub notes: Notes,
+    pub http_before: Option<Box<http1::Http1Conn>>,
+    pub starttls: bool,
+}
+
+/// Bytes kept per direction while deciding what a stream carries.
+const DETECT_BYTES: usize = 24;
+/// A text protocol is watched for STARTTLS this far into the stream, then left alone.
+const STARTTLS_WATCH_BYTES: u64 = 16 * 1024;
+
+/// What the bytes of a connection turned out to be.
+pub enum App {
+    Detecting(Box<Detect>),
+    Tls(Box<tls::TlsConn>),
+    Http(Box<http1::Http1Conn>),
+    H2c(Box<h2::H2Conn>),
+    /// A line protocol (SMTP, IMAP, POP3, IRC, FTP, XMPP) watched for a STARTTLS upgrade.
+    Text(Box<TextWatch>),
+    /// Nothing we parse: bytes are counted by the transport, not read.
+    Opaque,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::Detecting(Box::default())
+    }
+}
+
+/// First bytes of each direction, until the protocol is known.
+#[derive(Default)]
+pub struct Detect {
+    pending: [Vec<u8>; 2],
+    first: [Option<Origin>; 2],
+}
+
+/// What the first bytes look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guess {
+    Tls,
+    HttpRequest,
+    HttpResponse,
+    H2Preface,
+    Text,
+    Other,
+    /// Too few bytes to tell.
+    NeedMore,
+}
+
+const HTTP_METHODS: [&[u8]; 16] = [
+    b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"TRACE ",
+    b"PATCH ", b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ", b"UNLOCK ",
+];
+pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// A TLS record header: handshake (or alert / CCS), version 3.x, sane length.
+pub fn looks_like_tls(b: &[u8]) -> Guess {
+    if b.len() < 3 {
+        return if b.first().is_none_or(|&t| (20..=23).contains(&t)) && b.get(1).is_none_or(|&v| v == 3) {
+            Guess::NeedMore
+        } else {
+            Guess::Other
+        };
+    }
+    if (20..=23).contains(&b[0]) && b[1] == 3 && b[2] <= 4 {
+        Guess::Tls
+    } else {
+        Guess::Other
+    }
+}
+
+pub fn guess(b: &[u8]) -> Guess {
+    if b.is_empty() {
+        return Guess::NeedMore;
+    }
+    if b[0] == 0x16 || (b[0] == 0x15 && b.len() >= 3) {
+        match looks_like_tls(b) {
+            Guess::Other => {}
+            g => return g,
+        }
+    }
+    let n = b.len().min(H2_PREFACE.len());
+    if b[..n] == H2_PREFACE[..n] {
+        return if n == H2_PREFACE.len() { Guess::H2Preface } else { Guess::NeedMore };
+    }
+    let mut prefix_of_method = false;
+    for m in HTTP_METHODS {
+        let k = b.len().min(m.len());
+        if b[..k] == m[..k] {
+            if k == m.len() {
+                return Guess::HttpRequest;
+            }
+            prefix_of_method = true;
+        }
+    }
+    if b.starts_with(b"HTTP/1.") {
+        return Guess::HttpResponse;
+    }
+    if b"HTTP/1.".starts_with(b) {
+        return Guess::NeedMore;
+    }
+    if prefix_of_method {
+        return Guess::NeedMore;
+    }
+    if b.iter().take(DETECT_BYTES).all(|&c| c.is_ascii_graphic() || c == b' ' || c == b'\r' || c == b'\n' || c == b'\t') {
+        if b.len() >= 4 {
+            return Guess::Text;
+        }
+        return Guess::NeedMore;
+    }
+    Guess::Other
+}
+
+fn idx(side: Side) -> usize {
+    match side {
+        Side::Client => 0,
+        Side::Server => 1,
+    }
+}
+
+impl App {
+    /// Short label for the report (`TLS`, `HTTP/1.1`, `h2c`, ...), refined by the report builder.
+    pub fn is_undecided(&self) -> bool {
+        matches!(self, App::Detecting(_))
+    }
+
+    pub fn data(&mut self, side: Side, data: &[u8], origin: Origin, log: &mut ConnLog) {
+        if data.is_empty() {
+            return;
+        }
+        match self {
+            App::Detecting(d) => {
+                let i = idx(side);
+                d.first[i].get_or_insert(origin);
+                let first_origin = d.first[i].unwrap_or(origin);
+                let pending = &mut d.pending[i];
+                let take = DETECT_BYTES.saturating_sub(pending.len()).min(data.len());
+                pending.extend_from_slice(&data[..take]);
+                let g = guess(pending);
+                let next = match g {
+                    Guess::NeedMore if pending.len() < DETECT_BYTES => return,
+                    Guess::Tls => App::Tls(Box::default()),
+                    Guess::HttpRequest | Guess::HttpResponse => App::Http(Box::default()),
+                    Guess::H2Preface => App::H2c(Box::new(h2::H2Conn::prior_knowledge())),
+                    Guess::Text => App::Text(Box::default()),
+                    Guess::Other | Guess::NeedMore => App::Opaque,
+                };
+                // Replay what was held: the other direction's bytes first if they came first.
+                let mine = std::mem::take(&mut d.pending[i]);
+                let other_side = side.other();
+                let theirs = std::mem::take(&mut d.pending[idx(other_side)]);
+                let their_origin = d.first[idx(other_side)];
+                *self = next;
+                if let Some(o) = their_origin {
+                    if !theirs.is_empty() && o.frame <= first_origin.frame {
+                        self.data(other_side, &theirs, o, log);
+                        self.data(side, &mine, first_origin, log);
+                    } else {
+                        self.data(side, &mine, first_origin, log);
+                        self.data(other_side, &theirs, o, log);
+                    }
+                } else {
+                    self.data(side, &mine, first_origin, log);
+                }
+                self.data(side, &data[take..], origin, log);
+            }
+            App::Tls(t) => t.data(side, data, origin, &mut log.notes),
+            App::Http(h) => {
+                if let Some(switch) = h.data(side, data, origin, &mut log.notes) {
+                    self.switch(switch, side, origin, log);
+                }
+            }
+            App::H2c(h) => h.data(side, data, origin, &mut log.notes),
+            App::Text(t) => {
+                if let Some(rest_at) = t.data(side, data) {
+                    log.starttls = true;
+                    *self = App::Detecting(Box::default());
+                    self.data(side, &data[rest_at..], origin, log);
+                }
+            }
+            App::Opaque => {}
+        }
+    }
+
+    fn switch(&mut self, switch: http1::Switch, side: Side, origin: Origin, log: &mut ConnLog) {
+        let http = std::mem::replace(self, App::Opaque);
+        if let App::Http(http) = http {
+            log.http_before = Some(http);
+        }
+        *self = match switch.to {
+            http1::SwitchTo::H2c => App::H2c(Box::new(h2::H2Conn::upgraded())),
+            // After CONNECT the tunnel may carry TLS: look again.
+            http1::SwitchTo::Tunnel => App::Detecting(Box::default()),
+            http1::SwitchTo::Opaque => App::Opaque,
+        };
+        self.data(side, &switch.rest, origin, log);
+    }
+
+    pub fn gap(&mut self, side: Side, len: u64, origin: Origin, log: &mut ConnLog) {
+        match self {
+            App::Detecting(_) => {
+                log.notes.add("gap", format!("{len} bytes missing at the start of the stream: protocol not identified"), Some(origin.frame));
+                *self = App::Opaque;
+            }
+            App::Tls(t) => t.gap(side, len, origin, &mut log.notes),
+            App::Http(h) => h.gap(side, len, origin, &mut log.notes),
+            App::H2c(h) => h.gap(side, len, origin, &mut log.notes),
+            App::Text(_) | App::Opaque => {}
+        }
+    }
+
+    /// The side sent FIN or RST: messages delimited by the close end here.
+    pub fn close(&mut self, side: Side, origin: Origin) {
+        if let App::Http(h) = self {
+            h.close(side, origin);
+        }
+    }
+}
+
+/// Watches a line protocol for STARTTLS (SMTP, IMAP, POP3 `STLS`, IRC, FTP `AUTH TLS`, XMPP).
+#[derive(Default)]
+pub struct TextWatch {
+    seen: u64,
+    /// The client asked to start TLS; the next TLS-looking bytes begin the handshake.
+    requested: bool,
+    line: Vec<u8>,
+}
+
+impl TextWatch {
+    /// Returns the offset where TLS starts in `data`, if it does.
+    fn data(&mut self, side: Side, data: &[u8]) -> Option<usize> {
+        if self.seen > STARTTLS_WATCH_BYTES {
+            return None;
+        }
+        self.seen += data.len() as u64;
+        if self.requested && side == Side::Client && looks_like_tls(data) == Guess::Tls {
+            return Some(0);
+        }
+        if side == Side::Client {
+            for &b in data {
+                if b == b'\n' {
+                    let line = String::from_utf8_lossy(&self.line).to_ascii_uppercase();
+                    let t = line.trim();
+                    if t.ends_with("STARTTLS") || t == "STLS" || t.starts_with("AUTH TLS") || t.starts_with("AUTH SSL") || t.contains("<STARTTLS") {
+                        self.requested = true;
+                    }
+                    self.line.clear();
+                } else if self.line.len() < 256 {
+                    self.line.push(b);
+                }
+            }
+        }
+        None
+    }
+
+    pub fn starttls_requested(&self) -> bool {
+        self.requested
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses() {
+        assert_eq!(guess(b"\x16\x03\x01\x02\x00"), Guess::Tls);
+        assert_eq!(guess(b"\x16"), Guess::NeedMore);
+        assert_eq!(guess(b"GE"), Guess::NeedMore);
+        assert_eq!(guess(b"GET / HTTP/1.1\r\n"), Guess::HttpRequest);
+        assert_eq!(guess(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), Guess::H2Preface);
+        assert_eq!(guess(b"PRI * HTTP/2"), Guess::NeedMore);
+        assert_eq!(guess(b"HTTP/1.1 200 OK"), Guess::HttpResponse);
+        assert_eq!(guess(b"220 smtp.example ESMTP"), Guess::Text);
+        assert_eq!(guess(&[0, 1, 2, 3, 4]), Guess::Other);
+    }
+}

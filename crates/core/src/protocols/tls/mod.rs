@@ -1,0 +1,413 @@
+//! TLS on one TCP connection: the record layer of each direction, the plaintext handshake
+//! (tls-parser), certificates (x509-parser), alerts, and application-data records counted by
+//! direction and grouped into turns (request/response rhythm, visible even without keys).
+
+mod cert;
+mod hello;
+pub mod names;
+
+use crate::notes::Notes;
+use crate::reassembly::Origin;
+use crate::report::{CertificateFacts, Side};
+pub use hello::{ClientHelloFacts, ServerHelloFacts};
+
+/// TLSPlaintext/TLSCiphertext length limit: 2^14 + 2048 (RFC 5246 §6.2.3), plus slack for
+/// stacks that overshoot by a little.
+const MAX_RECORD: usize = 16384 + 2048 + 256;
+/// Handshake messages larger than this are not buffered (certificate chains stay far below).
+const MAX_HANDSHAKE_MESSAGE: usize = 512 * 1024;
+/// Events kept per connection (a renegotiating or chatty connection is summarised).
+const MAX_EVENTS: usize = 64;
+const MAX_ALERTS: usize = 16;
+/// Application-data turns kept per connection.
+pub const MAX_TURNS: usize = 512;
+/// Encrypted alert size in TLS 1.3: 2 bytes + content type + 16-byte AEAD tag.
+const TLS13_ENCRYPTED_ALERT_LEN: usize = 19;
+
+const CT_CCS: u8 = 20;
+const CT_ALERT: u8 = 21;
+const CT_HANDSHAKE: u8 = 22;
+const CT_APP_DATA: u8 = 23;
+const CT_HEARTBEAT: u8 = 24;
+
+/// A handshake message, a ChangeCipherSpec, or an encrypted handshake record.
+#[derive(Debug, Clone)]
+pub struct HsEvent {
+    pub kind: &'static str,
+    pub code: Option<u8>,
+    pub origin: Origin,
+    pub side: Side,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlertEvent {
+    pub side: Side,
+    pub level: Option<u8>,
+    pub description: Option<u8>,
+    pub encrypted: bool,
+    pub origin: Origin,
+}
+
+/// Application-data records in one direction.
+#[derive(Debug, Clone, Default)]
+pub struct AppData {
+    pub records: u64,
+    pub bytes: u64,
+    pub first: Option<Origin>,
+    pub last: Option<Origin>,
+}
+
+/// A run of application-data records in one direction.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub side: Side,
+    pub first: Origin,
+    pub last: Origin,
+    pub records: u32,
+    pub bytes: u64,
+}
+
+/// Everything learnt from the TLS conversation.
+#[derive(Debug, Default)]
+pub struct TlsFactsRaw {
+    pub client_hello: Option<ClientHelloFacts>,
+    /// A HelloRetryRequest came first (TLS 1.3).
+    pub hello_retry: bool,
+    pub server_hello: Option<ServerHelloFacts>,
+    pub events: Vec<HsEvent>,
+    pub events_dropped: u32,
+    pub alerts: Vec<AlertEvent>,
+    pub certificate: Option<CertificateFacts>,
+    pub chain_len: u32,
+    /// ChangeCipherSpec sent, per side (client, server).
+    pub ccs: [bool; 2],
+    /// Encrypted Finished (or, in TLS 1.3, the client's first encrypted record) per side.
+    pub finished: [bool; 2],
+    pub app: [AppData; 2],
+    pub turns: Vec<Turn>,
+    pub turns_dropped: u32,
+    /// The server sent Certificate / ServerKeyExchange (a full handshake, TLS ≤ 1.2).
+    pub server_sent_certificate: bool,
+    /// A NewSessionTicket arrived in plaintext (TLS ≤ 1.2).
+    pub new_session_ticket: bool,
+    /// The first records were not a handshake (capture started mid-connection).
+    pub joined_mid_stream: bool,
+}
+
+impl TlsFactsRaw {
+    pub fn negotiated(&self) -> Option<u16> {
+        self.server_hello.as_ref().map(|s| s.version)
+    }
+
+    pub fn is_tls13(&self) -> bool {
+        self.negotiated().is_some_and(names::is_tls13)
+    }
+
+    fn push_event(&mut self, kind: &'static str, code: Option<u8>, origin: Origin, side: Side) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(HsEvent { kind, code, origin, side });
+        } else {
+            self.events_dropped = self.events_dropped.saturating_add(1);
+        }
+    }
+
+    fn app_record(&mut self, side: Side, len: usize, start: Origin, end: Origin) {
+        let a = &mut self.app[idx(side)];
+        a.records += 1;
+        a.bytes += len as u64;
+        a.first.get_or_insert(start);
+        a.last = Some(end);
+        if let Some(t) = self.turns.last_mut().filter(|t| t.side == side) {
+            t.last = end;
+            t.records = t.records.saturating_add(1);
+            t.bytes += len as u64;
+        } else if self.turns.len() < MAX_TURNS {
+            self.turns.push(Turn {
+                side,
+                first: start,
+                last: end,
+                records: 1,
+                bytes: len as u64,
+            });
+        } else {
+            self.turns_dropped = self.turns_dropped.saturating_add(1);
+        }
+    }
+}
+
+fn idx(side: Side) -> usize {
+    match side {
+        Side::Client => 0,
+        Side::Server => 1,
+    }
+}
+
+/// The record layer of one direction.
+#[derive(Default)]
+struct RecordReader {
+    header: [u8; 5],
+    header_len: u8,
+    /// Body bytes still to come in the current record.
+    remaining: usize,
+    content_type: u8,
+    record_len: usize,
+    record_start: Option<Origin>,
+    /// The body of the current record, when it is one we read (handshake, alert, CCS).
+    body: Vec<u8>,
+    /// Handshake messages that span records.
+    handshake: Vec<u8>,
+    /// This direction encrypts (after its ChangeCipherSpec, or TLS 1.3 after ServerHello).
+    encrypted: bool,
+    /// Lost the record boundaries: nothing more is read in this direction.
+    dead: bool,
+    records: u64,
+}
+
+/// TLS parser state of one connection.
+#[derive(Default)]
+pub struct TlsConn {
+    dirs: [RecordReader; 2],
+    pub facts: TlsFactsRaw,
+}
+
+impl TlsConn {
+    pub fn data(&mut self, side: Side, mut data: &[u8], origin: Origin, notes: &mut Notes) {
+        let i = idx(side);
+        while !data.is_empty() && !self.dirs[i].dead {
+            let d = &mut self.dirs[i];
+            if (d.header_len as usize) < 5 {
+                if d.header_len == 0 {
+                    d.record_start = Some(origin);
+                }
+                let take = (5 - d.header_len as usize).min(data.len());
+                d.header[d.header_len as usize..d.header_len as usize + take].copy_from_slice(&data[..take]);
+                d.header_len += take as u8;
+                data = &data[take..];
+                if d.header_len < 5 {
+                    return;
+                }
+                let h = d.header;
+                let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+                let valid = (CT_CCS..=CT_HEARTBEAT).contains(&h[0]) && h[1] == 3 && len <= MAX_RECORD;
+                if !valid {
+                    d.dead = true;
+                    let what = if d.records == 0 { "does not start with a TLS record" } else { "stops looking like TLS records" };
+                    notes.add(
+                        "tls_unparsed",
+                        format!("the {} stream {what} at frame {} (bytes {:02x?}); the rest of that direction is not read", side.as_str(), origin.frame, &h),
+                        Some(origin.frame),
+                    );
+                    if d.records == 0 && self.facts.client_hello.is_none() {
+                        self.facts.joined_mid_stream = true;
+                    }
+                    return;
+                }
+                d.content_type = h[0];
+                d.record_len = len;
+                d.remaining = len;
+                d.body.clear();
+                if len == 0 {
+                    self.end_record(side, origin, notes);
+                }
+                continue;
+            }
+            let take = d.remaining.min(data.len());
+            if d.content_type != CT_APP_DATA {
+                d.body.extend_from_slice(&data[..take]);
+            }
+            d.remaining -= take;
+            data = &data[take..];
+            if d.remaining == 0 {
+                self.end_record(side, origin, notes);
+            }
+        }
+    }
+
+    /// Bytes lost in the capture: inside an application-data record this is harmless (its
+    /// length is known); anywhere else the record boundaries are gone.
+    pub fn gap(&mut self, side: Side, len: u64, origin: Origin, notes: &mut Notes) {
+        let d = &mut self.dirs[idx(side)];
+        if d.dead {
+            return;
+        }
+        let inside_body = d.header_len == 5 && (len as usize) <= d.remaining;
+        if inside_body && d.content_type == CT_APP_DATA {
+            d.remaining -= len as usize;
+            if d.remaining == 0 {
+                self.end_record(side, origin, notes);
+            }
+            return;
+        }
+        d.dead = true;
+        notes.add(
+            "gap",
+            format!(
+                "{len} bytes of the {} stream were not captured (frame {}): TLS record boundaries are lost, later records in that direction are not read",
+                side.as_str(),
+                origin.frame
+            ),
+            Some(origin.frame),
+        );
+    }
+
+    fn end_record(&mut self, side: Side, end: Origin, notes: &mut Notes) {
+        let i = idx(side);
+        let d = &mut self.dirs[i];
+        d.header_len = 0;
+        d.records += 1;
+        let start = d.record_start.unwrap_or(end);
+        let ct = d.content_type;
+        let encrypted = d.encrypted;
+        let body = std::mem::take(&mut d.body);
+        match ct {
+            CT_CCS => {
+                self.facts.ccs[i] = true;
+                self.facts.push_event("change_cipher_spec", None, end, side);
+                // TLS 1.3 sends CCS only for middlebox compatibility; its encryption began at
+                // ServerHello.
+                if !self.facts.is_tls13() {
+                    self.dirs[i].encrypted = true;
+                }
+            }
+            CT_ALERT => {
+                // Two bytes are a plaintext alert even after the handshake turned to encryption
+                // (some stacks alert before installing keys); encrypted ones carry a MAC or tag.
+                let plain = body.len() == 2;
+                let _ = encrypted;
+                if self.facts.alerts.len() < MAX_ALERTS {
+                    self.facts.alerts.push(AlertEvent {
+                        side,
+                        level: plain.then(|| body[0]),
+                        description: plain.then(|| body[1]),
+                        encrypted: !plain,
+                        origin: end,
+                    });
+                }
+            }
+            CT_HANDSHAKE => {
+                if encrypted {
+                    if self.facts.events.iter().all(|e| !(e.side == side && e.kind == "encrypted_handshake")) {
+                        self.facts.finished[i] = true;
+                    }
+                    self.facts.push_event("encrypted_handshake", None, end, side);
+                } else {
+                    let d = &mut self.dirs[i];
+                    if d.handshake.len() + body.len() > MAX_HANDSHAKE_MESSAGE {
+                        d.dead = true;
+                        notes.add("limit", format!("TLS handshake message over {MAX_HANDSHAKE_MESSAGE} bytes at frame {}: not read", end.frame), Some(end.frame));
+                        return;
+                    }
+                    d.handshake.extend_from_slice(&body);
+                    self.handshake_messages(side, end, notes);
+                }
+            }
+            CT_APP_DATA => self.app_data(side, start, end),
+            _ => {}
+        }
+        // Give the (empty) buffer back to keep its allocation.
+        let d = &mut self.dirs[i];
+        if d.body.capacity() == 0 {
+            d.body = body;
+            d.body.clear();
+        }
+    }
+
+    /// A TLS 1.3 handshake hides its later messages in application-data records: the server's
+    /// flight after ServerHello, and the client's Finished (or an encrypted alert: 19 bytes).
+    fn app_data(&mut self, side: Side, start: Origin, end: Origin) {
+        let i = idx(side);
+        let len = self.dirs[i].record_len;
+        let f = &mut self.facts;
+        if f.is_tls13() && !f.finished[0] {
+            match side {
+                Side::Server => {
+                    f.push_event("encrypted_handshake", None, end, side);
+                    f.finished[1] = true;
+                    return;
+                }
+                Side::Client => {
+                    if len == TLS13_ENCRYPTED_ALERT_LEN {
+                        if f.alerts.len() < MAX_ALERTS {
+                            f.alerts.push(AlertEvent { side, level: None, description: None, encrypted: true, origin: end });
+                        }
+                    } else {
+                        f.finished[0] = true;
+                        f.push_event("encrypted_handshake", None, end, side);
+                    }
+                    return;
+                }
+            }
+        }
+        f.app_record(side, len, start, end);
+    }
+
+    fn handshake_messages(&mut self, side: Side, end: Origin, notes: &mut Notes) {
+        let i = idx(side);
+        loop {
+            let buf = &self.dirs[i].handshake;
+            let Some(h) = buf.get(..4) else { return };
+            let len = (usize::from(h[1]) << 16) | (usize::from(h[2]) << 8) | usize::from(h[3]);
+            if len + 4 > MAX_HANDSHAKE_MESSAGE {
+                self.dirs[i].dead = true;
+                notes.add("limit", format!("TLS handshake message claims {len} bytes at frame {}: not read", end.frame), Some(end.frame));
+                return;
+            }
+            if buf.len() < 4 + len {
+                return;
+            }
+            let msg: Vec<u8> = self.dirs[i].handshake.drain(..4 + len).collect();
+            self.message(side, &msg, end, notes);
+            if self.dirs[i].dead {
+                return;
+            }
+        }
+    }
+
+    fn message(&mut self, side: Side, msg: &[u8], end: Origin, notes: &mut Notes) {
+        let code = msg[0];
+        let body = &msg[4..];
+        let f = &mut self.facts;
+        let mut kind = names::handshake_name(code);
+        match code {
+            1 => match hello::client_hello(body) {
+                Some(ch) => {
+                    // A second ClientHello answers a HelloRetryRequest: keep the first's offer.
+                    if f.client_hello.is_none() {
+                        f.client_hello = Some(ch);
+                    }
+                }
+                None => notes.add("tls_unparsed", format!("ClientHello at frame {} could not be parsed", end.frame), Some(end.frame)),
+            },
+            2 => match hello::server_hello(body) {
+                Some(sh) if sh.is_hello_retry => {
+                    kind = "hello_retry_request";
+                    f.hello_retry = true;
+                }
+                Some(sh) => {
+                    let tls13 = names::is_tls13(sh.version);
+                    f.server_hello = Some(sh);
+                    if tls13 {
+                        // Everything after ServerHello is encrypted, both ways.
+                        self.dirs[0].encrypted = true;
+                        self.dirs[1].encrypted = true;
+                        self.dirs[1].handshake.clear();
+                    }
+                }
+                None => notes.add("tls_unparsed", format!("ServerHello at frame {} could not be parsed", end.frame), Some(end.frame)),
+            },
+            6 => f.hello_retry = true,
+            4 => f.new_session_ticket = true,
+            11 => {
+                f.server_sent_certificate = true;
+                if let Some((leaf, chain_len)) = cert::leaf_certificate(body) {
+                    f.chain_len = chain_len;
+                    f.certificate = leaf;
+                }
+            }
+            12 | 14 => f.server_sent_certificate = true,
+            20 => f.finished[idx(side)] = true,
+            _ => {}
+        }
+        self.facts.push_event(kind, Some(code), end, side);
+    }
+}
