@@ -11,7 +11,11 @@ use std::process::ExitCode;
 const CHUNK: usize = 4 << 20;
 
 #[derive(Parser)]
-#[command(name = "connscope", version, about = "Why does each connection in a capture exist?")]
+#[command(
+    name = "connscope",
+    version,
+    about = "Why does each connection in a capture exist?"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,7 +88,10 @@ fn analyze(path: &PathBuf, json: bool) -> ExitCode {
         }
     }
     if let Some(err) = &report.error {
-        eprintln!("connscope: {shown}: warning: {} (the report covers everything before it)", err.message);
+        eprintln!(
+            "connscope: {shown}: warning: {} (the report covers everything before it)",
+            err.message
+        );
     }
     ExitCode::SUCCESS
 }

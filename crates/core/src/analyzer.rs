@@ -4,7 +4,9 @@
 
 use crate::capture::{CaptureReader, CaptureSink, Frame};
 use crate::decode::{Decoder, IpAddr, Packet, TcpSegment, UdpDatagram, L4};
-use crate::flows::{guess_client, is_server_port, tcp, ClientBy, Conn, FlowKey, FlowTable, Transport};
+use crate::flows::{
+    guess_client, is_server_port, tcp, ClientBy, Conn, FlowKey, FlowTable, Transport,
+};
 use crate::protocols::dns::{self, DnsFlow};
 use crate::protocols::quic::{self, QuicFlow};
 use crate::protocols::{guess, Guess};
@@ -146,7 +148,12 @@ impl CaptureSink for Sink<'_> {
             Err(e) => {
                 if let Some(code) = e.code() {
                     let n = frame.number;
-                    self.state.warnings.add(code, || format!("frame {n}: {}", e.message()), Some(n), Some(frame.offset));
+                    self.state.warnings.add(
+                        code,
+                        || format!("frame {n}: {}", e.message()),
+                        Some(n),
+                        Some(frame.offset),
+                    );
                 }
             }
         }
@@ -161,7 +168,9 @@ impl CaptureSink for Sink<'_> {
     }
 
     fn warning(&mut self, code: &'static str, message: String, frame: Option<u64>, offset: u64) {
-        self.state.warnings.add(code, || message, frame, Some(offset));
+        self.state
+            .warnings
+            .add(code, || message, frame, Some(offset));
     }
 }
 
@@ -202,7 +211,10 @@ impl State {
             Some(id) => {
                 let conn = &self.conns[id as usize];
                 let side = conn.side_of(s);
-                let reuse = conn.tcp.as_ref().is_some_and(|t| t.is_port_reuse(side, seg));
+                let reuse = conn
+                    .tcp
+                    .as_ref()
+                    .is_some_and(|t| t.is_port_reuse(side, seg));
                 if reuse {
                     let mut budget = self.held_budget;
                     tcp::flush(&mut self.conns[id as usize], &mut budget);
@@ -219,7 +231,9 @@ impl State {
                 None => return,
             },
         };
-        let Some(conn) = self.conns.get_mut(id as usize) else { return };
+        let Some(conn) = self.conns.get_mut(id as usize) else {
+            return;
+        };
         let mut side = conn.side_of(s);
         if conn.client_by.is_weak() && conn.app.is_undecided() && !seg.payload.is_empty() {
             if let Some(role) = payload_role(seg.payload) {
@@ -231,12 +245,23 @@ impl State {
                 }
             }
         }
-        let bytes = if seg.has_seg_len { u64::from(seg.seg_len) } else { 0 };
+        let bytes = if seg.has_seg_len {
+            u64::from(seg.seg_len)
+        } else {
+            0
+        };
         conn.touch(side, origin, bytes);
         tcp::segment(conn, side, seg, origin, &mut self.held_budget);
     }
 
-    fn new_tcp(&mut self, key: FlowKey, s: (IpAddr, u16), d: (IpAddr, u16), seg: &TcpSegment<'_>, origin: Origin) -> Option<u32> {
+    fn new_tcp(
+        &mut self,
+        key: FlowKey,
+        s: (IpAddr, u16),
+        d: (IpAddr, u16),
+        seg: &TcpSegment<'_>,
+        origin: Origin,
+    ) -> Option<u32> {
         if !self.can_track(origin) {
             return None;
         }
@@ -248,7 +273,15 @@ impl State {
             guess_client(s, d)
         };
         let id = self.conns.len() as u32;
-        let mut conn = Conn::new(id, Transport::Tcp, self.tcp_streams, client, server, by, origin);
+        let mut conn = Conn::new(
+            id,
+            Transport::Tcp,
+            self.tcp_streams,
+            client,
+            server,
+            by,
+            origin,
+        );
         conn.tcp = Some(Box::default());
         self.tcp_streams += 1;
         self.conns.push(conn);
@@ -268,19 +301,31 @@ impl State {
                 }
                 let (client, server, by) = guess_client(s, d);
                 let id = self.conns.len() as u32;
-                self.conns.push(Conn::new(id, Transport::Udp, self.udp_streams, client, server, by, origin));
+                self.conns.push(Conn::new(
+                    id,
+                    Transport::Udp,
+                    self.udp_streams,
+                    client,
+                    server,
+                    by,
+                    origin,
+                ));
                 self.udp_streams += 1;
                 self.flows.insert(key, id);
                 id
             }
         };
-        let Some(conn) = self.conns.get_mut(id as usize) else { return };
+        let Some(conn) = self.conns.get_mut(id as usize) else {
+            return;
+        };
         let side = conn.side_of(s);
         conn.touch(side, origin, u64::from(dg.claimed_len));
         let ports = (conn.client.1, conn.server.1);
         if is_dns_port(ports.0) || is_dns_port(ports.1) {
             if let Some(m) = dns::parse(dg.payload) {
-                conn.dns.get_or_insert_with(|| Box::new(DnsFlow::default())).message(&m, origin.frame, origin.ts);
+                conn.dns
+                    .get_or_insert_with(|| Box::new(DnsFlow::default()))
+                    .message(&m, origin.frame, origin.ts);
                 if m.response {
                     self.learn_names(&m, origin);
                 }
@@ -292,10 +337,17 @@ impl State {
             Some(q) => q.datagram(side == Side::Client, dg.payload),
             None => {
                 let headers = quic::long_headers(dg.payload);
-                let plausible = headers.first().is_some_and(|h| h.version != 0 || is_server_port(ports.1));
+                let plausible = headers
+                    .first()
+                    .is_some_and(|h| h.version != 0 || is_server_port(ports.1));
                 if plausible {
                     // The Initial's sender is the client, whatever the ports suggested.
-                    if side == Side::Server && headers.iter().any(|h| h.kind == Some(quic::LongType::Initial)) && conn.client_by.is_weak() {
+                    if side == Side::Server
+                        && headers
+                            .iter()
+                            .any(|h| h.kind == Some(quic::LongType::Initial))
+                        && conn.client_by.is_weak()
+                    {
                         conn.flip(ClientBy::Payload);
                     }
                     let from_client = conn.side_of(s) == Side::Client;
@@ -320,13 +372,18 @@ impl State {
             let ip = IpAddr::from_std(*addr);
             let answers = self.dns_by_addr.entry(ip).or_default();
             if answers.last().is_none_or(|a| a.name != name) && answers.len() < 8 {
-                answers.push(DnsAnswer { name: name.clone(), ts: origin.ts });
+                answers.push(DnsAnswer {
+                    name: name.clone(),
+                    ts: origin.ts,
+                });
             }
             let idx = match self.dns_name_index.get(&name) {
                 Some(&i) => i,
                 None => {
-                    self.dns_names.push((name.clone(), Vec::new(), origin.frame));
-                    self.dns_name_index.insert(name.clone(), self.dns_names.len() - 1);
+                    self.dns_names
+                        .push((name.clone(), Vec::new(), origin.frame));
+                    self.dns_name_index
+                        .insert(name.clone(), self.dns_names.len() - 1);
                     self.dns_names.len() - 1
                 }
             };

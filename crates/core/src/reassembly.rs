@@ -247,7 +247,10 @@ mod tests {
     use super::*;
 
     fn o(frame: u64) -> Origin {
-        Origin { frame, ts: Ts::default() }
+        Origin {
+            frame,
+            ts: Ts::default(),
+        }
     }
 
     fn run(segs: &[(u32, &[u8], u32)], acks: &[(usize, u32)]) -> (Vec<u8>, Vec<u64>) {
@@ -261,7 +264,16 @@ mod tests {
         };
         r.segment(99, true, false, &[], 0, o(0), &mut budget, &mut out);
         for (i, (seq, payload, len)) in segs.iter().enumerate() {
-            r.segment(*seq, false, false, payload, *len, o(i as u64 + 1), &mut budget, &mut out);
+            r.segment(
+                *seq,
+                false,
+                false,
+                payload,
+                *len,
+                o(i as u64 + 1),
+                &mut budget,
+                &mut out,
+            );
             for (after, ack) in acks {
                 if *after == i {
                     r.peer_acked(*ack, o(0), &mut budget, &mut out);
@@ -275,7 +287,13 @@ mod tests {
     #[test]
     fn in_order_out_of_order_and_retransmission() {
         let (d, g) = run(
-            &[(100, b"abc", 3), (106, b"ghi", 3), (103, b"def", 3), (100, b"abc", 3), (104, b"efgh", 4)],
+            &[
+                (100, b"abc", 3),
+                (106, b"ghi", 3),
+                (103, b"def", 3),
+                (100, b"abc", 3),
+                (104, b"efgh", 4),
+            ],
             &[],
         );
         assert_eq!(d, b"abcdefghi");
@@ -312,7 +330,16 @@ mod tests {
                 data.extend_from_slice(d)
             }
         };
-        r.segment(u32::MAX - 1, false, false, b"ab", 2, o(1), &mut budget, &mut out);
+        r.segment(
+            u32::MAX - 1,
+            false,
+            false,
+            b"ab",
+            2,
+            o(1),
+            &mut budget,
+            &mut out,
+        );
         r.segment(2, false, false, b"de", 2, o(2), &mut budget, &mut out);
         r.segment(0, false, false, b"cc", 2, o(3), &mut budget, &mut out);
         r.flush(&mut budget, &mut out);

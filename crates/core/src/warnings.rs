@@ -11,7 +11,13 @@ pub struct Warnings {
 }
 
 impl Warnings {
-    pub fn add(&mut self, code: &'static str, message: impl FnOnce() -> String, frame: Option<u64>, offset: Option<u64>) {
+    pub fn add(
+        &mut self,
+        code: &'static str,
+        message: impl FnOnce() -> String,
+        frame: Option<u64>,
+        offset: Option<u64>,
+    ) {
         if let Some(&i) = self.by_code.get(code) {
             if let Some(w) = self.list.get_mut(i) {
                 w.count += 1;

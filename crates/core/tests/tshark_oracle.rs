@@ -28,17 +28,24 @@ fn server(c: &Connection) -> String {
 }
 
 fn tcp_conn(r: &Report, stream: u32) -> Option<&Connection> {
-    r.connections.iter().find(|c| c.transport == "tcp" && c.stream == stream)
+    r.connections
+        .iter()
+        .find(|c| c.transport == "tcp" && c.stream == stream)
 }
 fn udp_conn(r: &Report, stream: u32) -> Option<&Connection> {
-    r.connections.iter().find(|c| c.transport != "tcp" && c.stream == stream)
+    r.connections
+        .iter()
+        .find(|c| c.transport != "tcp" && c.stream == stream)
 }
 
 /// Captures whose oracle was produced with TLS secrets (key log or pcapng DSB): tshark saw
 /// decrypted handshake messages and alerts that a keyless analysis cannot see. Decryption is
 /// issue 7; until then only the plaintext part of these handshakes is compared.
 fn decrypted_in_oracle(stem: &str) -> bool {
-    matches!(stem, "illustrated-tls12" | "illustrated-tls13" | "illustrated-quic" | "tls12-dsb")
+    matches!(
+        stem,
+        "illustrated-tls12" | "illustrated-tls13" | "illustrated-quic" | "tls12-dsb"
+    )
 }
 
 /// Differences on purpose.
@@ -46,16 +53,32 @@ fn intended_difference(stem: &str, what: &str) -> Option<&'static str> {
     match (stem, what) {
         // tshark has no STARTTLS support for IRC and shows no TLS; connscope follows the
         // STARTTLS command and reads the TLS 1.2 handshake after it (Zeek's ssl.log agrees).
-        ("zeek-irc-starttls-sll", "tls") => Some("IRC STARTTLS: TLS read after the upgrade, which tshark does not dissect"),
+        ("zeek-irc-starttls-sll", "tls") => {
+            Some("IRC STARTTLS: TLS read after the upgrade, which tshark does not dissect")
+        }
+        // With its default heuristics tshark loses the client's 18 KB HEADERS+CONTINUATION
+        // ("BoundErrorUnreassembled") and everything it would have parsed after it: 16 frames.
+        // Decoded as HTTP/2 explicitly (`tshark -d tcp.port==80,http2`) tshark counts 21
+        // frames (4 SETTINGS, 5 PRIORITY, 3 HEADERS, 1 CONTINUATION, 1 PUSH_PROMISE, 4 DATA,
+        // 2 WINDOW_UPDATE, 1 GOAWAY), which is what connscope counts.
+        ("arkime-h2c-prior-knowledge-loopback", "h2_frames") => Some("21"),
         _ => None,
     }
 }
 
 fn check_tcp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
     let rows = o.table(2);
-    let ours = r.connections.iter().filter(|c| c.transport == "tcp").count();
+    let ours = r
+        .connections
+        .iter()
+        .filter(|c| c.transport == "tcp")
+        .count();
     if ours != rows.len() {
-        errors.push(format!("{stem}: {} TCP streams, tshark has {}", ours, rows.len()));
+        errors.push(format!(
+            "{stem}: {} TCP streams, tshark has {}",
+            ours,
+            rows.len()
+        ));
     }
     for row in &rows {
         let stream: u32 = get(row, "tcp.stream").parse().unwrap();
@@ -66,21 +89,37 @@ fn check_tcp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
         let (a, b) = (get(row, "A(first sender)"), get(row, "B"));
         let ends: BTreeSet<String> = [client(c), server(c)].into();
         if ends != [a.to_string(), b.to_string()].into() {
-            errors.push(format!("{stem}: tcp.stream {stream}: endpoints {ends:?}, tshark {a} {b}"));
+            errors.push(format!(
+                "{stem}: tcp.stream {stream}: endpoints {ends:?}, tshark {a} {b}"
+            ));
             continue;
         }
         let frames: u64 = get(row, "frames").parse().unwrap();
         if c.packets != frames {
-            errors.push(format!("{stem}: tcp.stream {stream}: {} frames, tshark {frames}", c.packets));
+            errors.push(format!(
+                "{stem}: tcp.stream {stream}: {} frames, tshark {frames}",
+                c.packets
+            ));
         }
         let a_is_client = client(c) == a && !(a == b);
-        let (ab, ba) = if a_is_client || a == b { (c.bytes_client, c.bytes_server) } else { (c.bytes_server, c.bytes_client) };
-        let (oab, oba): (u64, u64) = (get(row, "payload_A2B").parse().unwrap(), get(row, "payload_B2A").parse().unwrap());
+        let (ab, ba) = if a_is_client || a == b {
+            (c.bytes_client, c.bytes_server)
+        } else {
+            (c.bytes_server, c.bytes_client)
+        };
+        let (oab, oba): (u64, u64) = (
+            get(row, "payload_A2B").parse().unwrap(),
+            get(row, "payload_B2A").parse().unwrap(),
+        );
         if (ab, ba) != (oab, oba) {
-            errors.push(format!("{stem}: tcp.stream {stream}: payload {ab}/{ba}, tshark {oab}/{oba}"));
+            errors.push(format!(
+                "{stem}: tcp.stream {stream}: payload {ab}/{ba}, tshark {oab}/{oba}"
+            ));
         }
         let t = c.tcp.as_ref().unwrap();
-        let side_of = |letter: char| -> bool { letter == 'A' && a_is_client || letter == 'B' && !a_is_client };
+        let side_of = |letter: char| -> bool {
+            letter == 'A' && a_is_client || letter == 'B' && !a_is_client
+        };
         let flags = |col: &str| -> (bool, bool) {
             let v = get(row, col);
             let client_sent = v.chars().any(|l| side_of(l));
@@ -91,14 +130,24 @@ fn check_tcp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
         let rst = (t.rst_client.is_some(), t.rst_server.is_some());
         if a != b {
             if fin != flags("FIN_from") {
-                errors.push(format!("{stem}: tcp.stream {stream}: FIN (client, server) {fin:?}, tshark {}", get(row, "FIN_from")));
+                errors.push(format!(
+                    "{stem}: tcp.stream {stream}: FIN (client, server) {fin:?}, tshark {}",
+                    get(row, "FIN_from")
+                ));
             }
             if rst != flags("RST_from") {
-                errors.push(format!("{stem}: tcp.stream {stream}: RST (client, server) {rst:?}, tshark {}", get(row, "RST_from")));
+                errors.push(format!(
+                    "{stem}: tcp.stream {stream}: RST (client, server) {rst:?}, tshark {}",
+                    get(row, "RST_from")
+                ));
             }
             let syn_from_client = flags("SYN_from").0;
             if syn_from_client != (t.syn.is_some()) {
-                errors.push(format!("{stem}: tcp.stream {stream}: client SYN {:?}, tshark SYN_from {}", t.syn, get(row, "SYN_from")));
+                errors.push(format!(
+                    "{stem}: tcp.stream {stream}: client SYN {:?}, tshark SYN_from {}",
+                    t.syn,
+                    get(row, "SYN_from")
+                ));
             }
         }
     }
@@ -106,9 +155,17 @@ fn check_tcp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
 
 fn check_udp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
     let rows = o.table(3);
-    let ours = r.connections.iter().filter(|c| c.transport != "tcp").count();
+    let ours = r
+        .connections
+        .iter()
+        .filter(|c| c.transport != "tcp")
+        .count();
     if ours != rows.len() {
-        errors.push(format!("{stem}: {} UDP streams, tshark has {}", ours, rows.len()));
+        errors.push(format!(
+            "{stem}: {} UDP streams, tshark has {}",
+            ours,
+            rows.len()
+        ));
     }
     for row in &rows {
         let stream: u32 = get(row, "udp.stream").parse().unwrap();
@@ -117,13 +174,32 @@ fn check_udp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
             continue;
         };
         let ends: BTreeSet<String> = [client(c), server(c)].into();
-        let theirs: BTreeSet<String> = [get(row, "A(first sender)").to_string(), get(row, "B").to_string()].into();
-        if ends != theirs {
-            errors.push(format!("{stem}: udp.stream {stream}: endpoints {ends:?}, tshark {theirs:?}"));
+        let theirs: BTreeSet<String> = [
+            get(row, "A(first sender)").to_string(),
+            get(row, "B").to_string(),
+        ]
+        .into();
+        // The oracle's awk prints `ip.src` when present, else `ipv6.src`: for IPv6 carried in an
+        // IPv4 tunnel (ERSPAN) it prints the tunnel's IPv4 addresses with the inner ports.
+        let ports = |s: &BTreeSet<String>| -> BTreeSet<String> {
+            s.iter()
+                .map(|e| e.rsplit(':').next().unwrap_or("").to_string())
+                .collect()
+        };
+        let tunnel_artifact = c.client.ip.contains(':')
+            && !theirs.iter().any(|e| e.starts_with('['))
+            && ports(&ends) == ports(&theirs);
+        if ends != theirs && !tunnel_artifact {
+            errors.push(format!(
+                "{stem}: udp.stream {stream}: endpoints {ends:?}, tshark {theirs:?}"
+            ));
         }
         let frames: u64 = get(row, "frames").parse().unwrap();
         if c.packets != frames {
-            errors.push(format!("{stem}: udp.stream {stream}: {} frames, tshark {frames}", c.packets));
+            errors.push(format!(
+                "{stem}: udp.stream {stream}: {} frames, tshark {frames}",
+                c.packets
+            ));
         }
     }
 }
@@ -131,7 +207,17 @@ fn check_udp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
 /// Handshake types tshark can show without keys: everything before ChangeCipherSpec in
 /// TLS ≤ 1.2 (Finished is encrypted), only the hellos in TLS 1.3.
 fn visible_without_keys(types: &[u8], tls13: bool) -> Vec<u8> {
-    types.iter().copied().filter(|&t| if tls13 { t == 1 || t == 2 || t == 6 } else { t != 20 }).collect()
+    types
+        .iter()
+        .copied()
+        .filter(|&t| {
+            if tls13 {
+                t == 1 || t == 2 || t == 6
+            } else {
+                t != 20
+            }
+        })
+        .collect()
 }
 
 fn check_tls(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
@@ -140,44 +226,86 @@ fn check_tls(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
     let mut seen = BTreeSet::new();
     for row in &rows {
         let s = get(row, "stream");
-        let Some((proto, n)) = s.split_once(':') else { continue };
+        let Some((proto, n)) = s.split_once(':') else {
+            continue;
+        };
         let n: u32 = n.parse().unwrap();
-        let c = if proto == "tcp" { tcp_conn(r, n) } else { udp_conn(r, n) };
+        let c = if proto == "tcp" {
+            tcp_conn(r, n)
+        } else {
+            udp_conn(r, n)
+        };
         if proto == "udp" {
             // QUIC's TLS is inside encrypted Initial packets: issue 8 decrypts them.
             continue;
         }
         seen.insert(n);
         let Some(tls) = c.and_then(|c| c.tls.as_ref()) else {
-            errors.push(format!("{stem}: {s}: no TLS found, tshark shows a handshake"));
+            errors.push(format!(
+                "{stem}: {s}: no TLS found, tshark shows a handshake"
+            ));
             continue;
         };
         let sni = get(row, "sni");
         if tls.sni.as_deref().unwrap_or("") != sni {
             errors.push(format!("{stem}: {s}: SNI {:?}, tshark {sni:?}", tls.sni));
         }
-        let theirs: Vec<u8> = items(&get(row, "hs_types_in_order").replace(' ', ";")).iter().map(|t| t.parse().unwrap()).collect();
-        let version_13 = tls.version.as_deref().is_some_and(|v| v.starts_with("TLS 1.3"));
-        let theirs = if keyed { visible_without_keys(&theirs, version_13) } else { theirs };
+        let theirs: Vec<u8> = items(&get(row, "hs_types_in_order").replace(' ', ";"))
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let version_13 = tls
+            .version
+            .as_deref()
+            .is_some_and(|v| v.starts_with("TLS 1.3"));
+        let theirs = if keyed {
+            visible_without_keys(&theirs, version_13)
+        } else {
+            theirs
+        };
         let ours: Vec<u8> = tls.handshake.iter().filter_map(|m| m.code).collect();
         if ours != theirs {
-            errors.push(format!("{stem}: {s}: handshake types {ours:?}, tshark {theirs:?}"));
+            errors.push(format!(
+                "{stem}: {s}: handshake types {ours:?}, tshark {theirs:?}"
+            ));
         }
-        let their_alerts: Vec<(String, String)> = items(get(row, "alert_level")).into_iter().zip(items(get(row, "alert_desc"))).collect();
+        let their_alerts: Vec<(String, String)> = items(get(row, "alert_level"))
+            .into_iter()
+            .zip(items(get(row, "alert_desc")))
+            .collect();
         let our_alerts: BTreeSet<(String, String)> = tls
             .alerts
             .iter()
             .filter(|a| !a.encrypted)
-            .map(|a| (if a.level.as_deref() == Some("fatal") { "2" } else { "1" }.to_string(), a.code.unwrap_or(0).to_string()))
+            .map(|a| {
+                (
+                    if a.level.as_deref() == Some("fatal") {
+                        "2"
+                    } else {
+                        "1"
+                    }
+                    .to_string(),
+                    a.code.unwrap_or(0).to_string(),
+                )
+            })
             .collect();
         let theirs_set: BTreeSet<(String, String)> = their_alerts.into_iter().collect();
-        let alerts_ok = if keyed { our_alerts.is_subset(&theirs_set) } else { our_alerts == theirs_set };
+        let alerts_ok = if keyed {
+            our_alerts.is_subset(&theirs_set)
+        } else {
+            our_alerts == theirs_set
+        };
         if !alerts_ok {
-            errors.push(format!("{stem}: {s}: plaintext alerts {our_alerts:?}, tshark {theirs_set:?}"));
+            errors.push(format!(
+                "{stem}: {s}: plaintext alerts {our_alerts:?}, tshark {theirs_set:?}"
+            ));
         }
         let resumed_12 = tls.resumed && !version_13;
         if resumed_12 != (get(row, "resumed") == "1") {
-            errors.push(format!("{stem}: {s}: TLS 1.2 resumed {resumed_12}, tshark {:?}", get(row, "resumed")));
+            errors.push(format!(
+                "{stem}: {s}: TLS 1.2 resumed {resumed_12}, tshark {:?}",
+                get(row, "resumed")
+            ));
         }
         let mut alpn: BTreeSet<String> = tls.alpn_offered.iter().cloned().collect();
         alpn.extend(tls.alpn.iter().cloned());
@@ -189,26 +317,42 @@ fn check_tls(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
             let n = u16::from_str_radix(v.trim_start_matches("0x"), 16).unwrap_or(0);
             n & 0x0f0f == 0x0a0a
         };
-        let their_versions: BTreeSet<String> = items(get(row, "supported_versions")).into_iter().filter(|v| !grease(v)).collect();
+        let their_versions: BTreeSet<String> = items(get(row, "supported_versions"))
+            .into_iter()
+            .filter(|v| !grease(v))
+            .collect();
         let our_offered: BTreeSet<String> = if their_versions.is_empty() {
             BTreeSet::new()
         } else {
             tls.versions_offered.iter().cloned().collect()
         };
-        if !our_offered.is_subset(&their_versions) || (!their_versions.is_empty() && our_offered.is_empty()) {
-            errors.push(format!("{stem}: {s}: offered versions {our_offered:?}, tshark {their_versions:?}"));
+        if !our_offered.is_subset(&their_versions)
+            || (!their_versions.is_empty() && our_offered.is_empty())
+        {
+            errors.push(format!(
+                "{stem}: {s}: offered versions {our_offered:?}, tshark {their_versions:?}"
+            ));
         }
         let their_sid: BTreeSet<String> = items(get(row, "session_id_len")).into_iter().collect();
         if let Some(len) = tls.client_session_id_len {
             if !their_sid.contains(&len.to_string()) {
-                errors.push(format!("{stem}: {s}: ClientHello session id length {len}, tshark {their_sid:?}"));
+                errors.push(format!(
+                    "{stem}: {s}: ClientHello session id length {len}, tshark {their_sid:?}"
+                ));
             }
         }
     }
     // Connections where we see TLS but tshark does not.
-    for c in r.connections.iter().filter(|c| c.transport == "tcp" && c.tls.is_some()) {
+    for c in r
+        .connections
+        .iter()
+        .filter(|c| c.transport == "tcp" && c.tls.is_some())
+    {
         if !seen.contains(&c.stream) && intended_difference(stem, "tls").is_none() {
-            errors.push(format!("{stem}: tcp:{}: connscope found TLS, tshark shows none", c.stream));
+            errors.push(format!(
+                "{stem}: tcp:{}: connscope found TLS, tshark shows none",
+                c.stream
+            ));
         }
     }
 }
@@ -232,6 +376,11 @@ fn check_http(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
         }
     }
     for c in r.connections.iter().filter(|c| c.transport == "tcp") {
+        if decrypted_in_oracle(stem) && c.tls.is_some() {
+            // HTTP inside TLS, which tshark decrypted with the capture's secrets (issue 7).
+            theirs.remove(&c.stream);
+            continue;
+        }
         let mut ours = Counts::default();
         if let Some(h) = &c.http {
             for q in &h.requests {
@@ -239,11 +388,21 @@ fn check_http(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
                 for _ in 0..q.interim_responses {
                     ours.responses.push(0);
                 }
+                // tshark shows a response only once it reassembled all of it; one whose body
+                // lost bytes in the capture never shows there. connscope keeps it (with the
+                // missing byte count), so it is left out of this comparison.
+                if q.response_missing_bytes > 0 {
+                    continue;
+                }
                 if let Some(f) = q.response_end_frame.or(q.response_frame) {
                     ours.responses.push(f);
                 }
             }
-            for u in &h.unmatched_responses {
+            for u in h
+                .unmatched_responses
+                .iter()
+                .filter(|u| u.missing_bytes == 0)
+            {
                 ours.responses.push(u.end_frame);
             }
         }
@@ -259,11 +418,35 @@ fn check_http(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
                 t.responses.len()
             ));
         } else if ours.requests != t.requests {
-            errors.push(format!("{stem}: tcp:{}: request frames {:?}, tshark {:?}", c.stream, ours.requests, t.requests));
+            errors.push(format!(
+                "{stem}: tcp:{}: request frames {:?}, tshark {:?}",
+                c.stream, ours.requests, t.requests
+            ));
+        } else {
+            // tshark shows a response in the frame that completed it (head and body).
+            let mut theirs_r = t.responses.clone();
+            theirs_r.sort();
+            let ours_r: Vec<u64> = ours.responses.iter().copied().filter(|&f| f != 0).collect();
+            let theirs_r: Vec<u64> = if ours_r.len() == theirs_r.len() {
+                theirs_r
+            } else {
+                theirs_r
+                    .into_iter()
+                    .skip(ours.responses.len() - ours_r.len())
+                    .collect()
+            };
+            if ours_r != theirs_r {
+                errors.push(format!(
+                    "{stem}: tcp:{}: response frames {:?}, tshark {:?}",
+                    c.stream, ours_r, theirs_r
+                ));
+            }
         }
     }
     for (stream, t) in theirs {
-        errors.push(format!("{stem}: tcp:{stream}: tshark shows HTTP {t:?}, connscope none"));
+        errors.push(format!(
+            "{stem}: tcp:{stream}: tshark shows HTTP {t:?}, connscope none"
+        ));
     }
 }
 
@@ -279,9 +462,17 @@ fn check_h2_quic(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
         }
     }
     for (stream, n) in h2_frames {
-        let ours = tcp_conn(r, stream).and_then(|c| c.http.as_ref()).and_then(|h| h.h2.as_ref()).map(|h| h.frames);
+        let ours = tcp_conn(r, stream)
+            .and_then(|c| c.http.as_ref())
+            .and_then(|h| h.h2.as_ref())
+            .map(|h| h.frames);
+        let n = intended_difference(stem, "h2_frames")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(n);
         if ours != Some(n) {
-            errors.push(format!("{stem}: tcp:{stream}: {ours:?} HTTP/2 frames, tshark {n}"));
+            errors.push(format!(
+                "{stem}: tcp:{stream}: {ours:?} HTTP/2 frames, tshark {n}"
+            ));
         }
     }
     for stream in quic_streams {
@@ -292,13 +483,18 @@ fn check_h2_quic(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
 }
 
 fn check_capture_info(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
-    let Some(rows) = o.sections.get(&1) else { return };
+    let Some(rows) = o.sections.get(&1) else {
+        return;
+    };
     for row in rows {
         let line = row.join("\t");
         if let Some(n) = line.strip_prefix("Number of packets:") {
             let n: u64 = n.trim().parse().unwrap_or(0);
             if r.capture.packets != n {
-                errors.push(format!("{stem}: {} packets, capinfos {n}", r.capture.packets));
+                errors.push(format!(
+                    "{stem}: {} packets, capinfos {n}",
+                    r.capture.packets
+                ));
             }
         }
     }
@@ -306,7 +502,9 @@ fn check_capture_info(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<Strin
 
 #[test]
 fn every_capture_matches_tshark() {
-    let Some(files) = common::corpus() else { return };
+    let Some(files) = common::corpus() else {
+        return;
+    };
     let corpus = common::corpus_dir();
     let mut errors = Vec::new();
     let mut checked = 0;
@@ -323,5 +521,10 @@ fn every_capture_matches_tshark() {
         checked += 1;
     }
     eprintln!("compared {checked} captures with tshark's oracle");
-    assert!(errors.is_empty(), "{} differences from tshark:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} differences from tshark:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }

@@ -376,7 +376,11 @@ pub(crate) fn describe_start(bytes: &[u8]) -> String {
         .collect();
     let kind = guess_file_kind(bytes);
     match kind {
-        Some(kind) => format!("starts with {} \"{}\": looks like {kind}", hex.join(" "), text),
+        Some(kind) => format!(
+            "starts with {} \"{}\": looks like {kind}",
+            hex.join(" "),
+            text
+        ),
         None => format!("starts with {} \"{}\"", hex.join(" "), text),
     }
 }
@@ -391,8 +395,7 @@ fn guess_file_kind(bytes: &[u8]) -> Option<&'static str> {
         Some("a PDF document")
     } else if starts(b"PK\x03\x04") {
         Some("a ZIP archive")
-    } else if starts(b"<!DOCTYPE") || starts(b"<!doctype") || starts(b"<html") || starts(b"<HTML")
-    {
+    } else if starts(b"<!DOCTYPE") || starts(b"<!doctype") || starts(b"<html") || starts(b"<HTML") {
         Some("an HTML page")
     } else if starts(b"CLIENT_RANDOM") || starts(b"CLIENT_HANDSHAKE") || starts(b"SERVER_HANDSHAKE")
     {

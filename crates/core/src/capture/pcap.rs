@@ -25,7 +25,11 @@ impl PcapFramer {
         // The upper bits carry FCS information (LT_FCS_* in libpcap), not the link type.
         let raw = h.network.0 as u32;
         let link_type = raw & 0x03ff_ffff;
-        let fcs_len = if raw & 0x0400_0000 != 0 { ((raw >> 28) * 2) as usize } else { 0 };
+        let fcs_len = if raw & 0x0400_0000 != 0 {
+            ((raw >> 28) * 2) as usize
+        } else {
+            0
+        };
         info.format = Some("pcap");
         info.big_endian = Some(h.is_bigendian());
         info.ts_resolution = Some(if nanos { "ns" } else { "us" }.to_string());
@@ -100,13 +104,14 @@ impl PcapFramer {
         } else {
             parse_pcap_frame(record)
         };
-        let block = parsed.map_err(|_| {
-            (
-                format!("record at offset {offset} (frame {number}) cannot be parsed"),
-                "corrupt",
-            )
-        })?
-        .1;
+        let block = parsed
+            .map_err(|_| {
+                (
+                    format!("record at offset {offset} (frame {number}) cannot be parsed"),
+                    "corrupt",
+                )
+            })?
+            .1;
         if caplen > self.snaplen && self.snaplen > 0 && !self.warned_over_snaplen {
             self.warned_over_snaplen = true;
             sink.warning(
@@ -119,7 +124,11 @@ impl PcapFramer {
                 offset,
             );
         }
-        let ts = ts_from_parts(block.ts_sec as i64, block.ts_usec as u64, self.units_per_sec);
+        let ts = ts_from_parts(
+            block.ts_sec as i64,
+            block.ts_usec as u64,
+            self.units_per_sec,
+        );
         info.packets = number;
         info.bytes += block.data.len() as u64;
         info.first_ts.get_or_insert(ts);

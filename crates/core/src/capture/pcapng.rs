@@ -181,7 +181,15 @@ impl PcapNgFramer {
                 let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                 let caplen = (epb.caplen as usize).min(epb.data.len());
                 let data = &epb.data[..caplen];
-                self.packet(epb.if_id, Some(units), data, epb.origlen, offset, info, sink);
+                self.packet(
+                    epb.if_id,
+                    Some(units),
+                    data,
+                    epb.origlen,
+                    offset,
+                    info,
+                    sink,
+                );
             }
             Block::SimplePacket(spb) => {
                 let snaplen = self
@@ -258,7 +266,15 @@ impl PcapNgFramer {
         let origlen = u32_at(16)?;
         let data = body.get(20..)?;
         let data = &data[..caplen.min(data.len())];
-        self.packet(u32::from(if_id), Some(units), data, origlen, offset, info, sink);
+        self.packet(
+            u32::from(if_id),
+            Some(units),
+            data,
+            origlen,
+            offset,
+            info,
+            sink,
+        );
         Some(())
     }
 

@@ -60,7 +60,10 @@ mod tests {
             IpAddr::V6(v6.octets()).to_string(),
             "2001:6f8:102d:0:2d0:9ff:fee3:e8de"
         );
-        assert_eq!(endpoint_string(&IpAddr::V6(v6.octets()), 80), "[2001:6f8:102d:0:2d0:9ff:fee3:e8de]:80");
+        assert_eq!(
+            endpoint_string(&IpAddr::V6(v6.octets()), 80),
+            "[2001:6f8:102d:0:2d0:9ff:fee3:e8de]:80"
+        );
         assert_eq!(IpAddr::V4([10, 0, 0, 1]).to_string(), "10.0.0.1");
     }
 }

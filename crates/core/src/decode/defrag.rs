@@ -51,7 +51,9 @@ impl Defragmenter {
             if let Some((buf, _)) = self.in_progress.remove(&key) {
                 self.recycle(buf);
             }
-            return Err(DecodeError::Malformed("IP fragments that do not fit together"));
+            return Err(DecodeError::Malformed(
+                "IP fragments that do not fit together",
+            ));
         }
         if !buf.is_complete() {
             return Err(DecodeError::Fragment);
@@ -74,10 +76,15 @@ impl Defragmenter {
     /// Drops stale datagrams; if none is stale, the oldest.
     fn evict(&mut self, now: Ts) {
         let before = self.in_progress.len();
-        self.in_progress
-            .retain(|_, (_, started)| now.as_nanos().saturating_sub(started.as_nanos()) < MAX_AGE_NS);
+        self.in_progress.retain(|_, (_, started)| {
+            now.as_nanos().saturating_sub(started.as_nanos()) < MAX_AGE_NS
+        });
         if self.in_progress.len() == before {
-            let oldest = self.in_progress.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| *k);
+            let oldest = self
+                .in_progress
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| *k);
             if let Some(k) = oldest {
                 self.in_progress.remove(&k);
             }

@@ -74,7 +74,10 @@ pub fn ethernet(data: &[u8]) -> Result<LinkPayload<'_>, DecodeError> {
 }
 
 /// Follows VLAN tags, PPPoE and MPLS until IP (or something else).
-pub fn ether_payload(mut ether_type: u16, mut payload: &[u8]) -> Result<LinkPayload<'_>, DecodeError> {
+pub fn ether_payload(
+    mut ether_type: u16,
+    mut payload: &[u8],
+) -> Result<LinkPayload<'_>, DecodeError> {
     for _ in 0..MAX_TAGS {
         match ether_type {
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
@@ -101,7 +104,12 @@ pub fn ether_payload(mut ether_type: u16, mut payload: &[u8]) -> Result<LinkPayl
                 }
                 return by_version(rest);
             }
-            _ => return Ok(LinkPayload { ether_type, payload }),
+            _ => {
+                return Ok(LinkPayload {
+                    ether_type,
+                    payload,
+                })
+            }
         }
     }
     Err(DecodeError::Malformed("too many stacked VLAN/PPPoE tags"))
@@ -115,7 +123,11 @@ fn null_loopback(data: &[u8]) -> Result<LinkPayload<'_>, DecodeError> {
         .and_then(|h| h.try_into().ok())
         .ok_or(DecodeError::Truncated("loopback header"))?;
     let le = u32::from_le_bytes(head);
-    let family = if le > 0xffff { u32::from_be_bytes(head) } else { le };
+    let family = if le > 0xffff {
+        u32::from_be_bytes(head)
+    } else {
+        le
+    };
     let payload = &data[4..];
     match family {
         2 => Ok(LinkPayload {

@@ -82,7 +82,12 @@ impl Decoder {
         Self::default()
     }
 
-    pub fn decode<'a>(&'a mut self, link_type: u32, data: &'a [u8], ts: Ts) -> Result<Packet<'a>, DecodeError> {
+    pub fn decode<'a>(
+        &'a mut self,
+        link_type: u32,
+        data: &'a [u8],
+        ts: Ts,
+    ) -> Result<Packet<'a>, DecodeError> {
         let link = link::decode_link(link_type, data)?;
         ip(Some(&mut self.defrag), link.ether_type, link.payload, ts, 0)
     }
@@ -91,68 +96,89 @@ impl Decoder {
 /// Decodes an IP packet and what it carries. `defrag` is `None` inside a datagram that was
 /// itself reassembled (it lives in the defragmenter): fragments nested in fragments are not
 /// reassembled.
-fn ip<'a>(defrag: Option<&'a mut Defragmenter>, ether_type: u16, bytes: &'a [u8], ts: Ts, depth: u8) -> Result<Packet<'a>, DecodeError> {
-        if depth > MAX_NESTING {
-            return Err(DecodeError::Malformed("tunnels nested too deep"));
-        }
-        if ether_type != link::ETHERTYPE_IPV4 && ether_type != link::ETHERTYPE_IPV6 {
-            return Err(DecodeError::NotIp);
-        }
-        let (ip, _) = LaxIpSlice::from_slice(bytes).map_err(|e| match e {
-            etherparse::err::ip::LaxHeaderSliceError::Len(_) => DecodeError::Truncated("IP header"),
-            etherparse::err::ip::LaxHeaderSliceError::Content(_) => DecodeError::Malformed("IP header"),
-        })?;
-        let (src, dst) = (
-            IpAddr::from_std(ip.source_addr()),
-            IpAddr::from_std(ip.destination_addr()),
-        );
-        let payload = ip.payload();
-        let proto = payload.ip_number;
-        // Where the transport header starts inside `bytes`, to turn the IP header's length
-        // field into the transport length tshark reports (captured or not).
-        let start = (payload.payload.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
-        let claimed_total = match &ip {
-            LaxIpSlice::Ipv4(v4) => usize::from(v4.header().total_len()),
-            LaxIpSlice::Ipv6(v6) => match v6.header().payload_length() {
-                0 => 0,
-                n => 40 + usize::from(n),
-            },
-        };
-        let claimed = if claimed_total == 0 {
-            // TSO captures and jumbograms: trust what was captured.
-            payload.payload.len()
-        } else {
-            claimed_total.saturating_sub(start)
-        };
+fn ip<'a>(
+    defrag: Option<&'a mut Defragmenter>,
+    ether_type: u16,
+    bytes: &'a [u8],
+    ts: Ts,
+    depth: u8,
+) -> Result<Packet<'a>, DecodeError> {
+    if depth > MAX_NESTING {
+        return Err(DecodeError::Malformed("tunnels nested too deep"));
+    }
+    if ether_type != link::ETHERTYPE_IPV4 && ether_type != link::ETHERTYPE_IPV6 {
+        return Err(DecodeError::NotIp);
+    }
+    let (ip, _) = LaxIpSlice::from_slice(bytes).map_err(|e| match e {
+        etherparse::err::ip::LaxHeaderSliceError::Len(_) => DecodeError::Truncated("IP header"),
+        etherparse::err::ip::LaxHeaderSliceError::Content(_) => DecodeError::Malformed("IP header"),
+    })?;
+    let (src, dst) = (
+        IpAddr::from_std(ip.source_addr()),
+        IpAddr::from_std(ip.destination_addr()),
+    );
+    let payload = ip.payload();
+    let proto = payload.ip_number;
+    // Where the transport header starts inside `bytes`, to turn the IP header's length
+    // field into the transport length tshark reports (captured or not).
+    let start = (payload.payload.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+    let claimed_total = match &ip {
+        LaxIpSlice::Ipv4(v4) => usize::from(v4.header().total_len()),
+        LaxIpSlice::Ipv6(v6) => match v6.header().payload_length() {
+            0 => 0,
+            n => 40 + usize::from(n),
+        },
+    };
+    let claimed = if claimed_total == 0 {
+        // TSO captures and jumbograms: trust what was captured.
+        payload.payload.len()
+    } else {
+        claimed_total.saturating_sub(start)
+    };
 
-        if payload.fragmented {
-            let frag = match &ip {
-                LaxIpSlice::Ipv4(v4) => {
-                    let h = v4.header();
-                    Some((u32::from(h.identification()), h.fragments_offset(), h.more_fragments()))
-                }
-                LaxIpSlice::Ipv6(v6) => v6.extensions().clone().into_iter().find_map(|ext| match ext {
+    if payload.fragmented {
+        let frag = match &ip {
+            LaxIpSlice::Ipv4(v4) => {
+                let h = v4.header();
+                Some((
+                    u32::from(h.identification()),
+                    h.fragments_offset(),
+                    h.more_fragments(),
+                ))
+            }
+            LaxIpSlice::Ipv6(v6) => v6
+                .extensions()
+                .clone()
+                .into_iter()
+                .find_map(|ext| match ext {
                     Ipv6ExtensionSlice::Fragment(f) => {
                         Some((f.identification(), f.fragment_offset(), f.more_fragments()))
                     }
                     _ => None,
                 }),
-            };
-            let Some((id, offset, more)) = frag else {
-                return Err(DecodeError::Malformed("fragment without fragment header"));
-            };
-            if payload.payload.len() < claimed {
-                // A fragment cut by the snaplen can never complete a datagram.
-                return Err(DecodeError::Truncated("IP fragment"));
-            }
-            let key = defrag::FragKey { src, dst, id, proto: proto.0 };
-            let Some(defrag) = defrag else {
-                return Err(DecodeError::Malformed("IP fragment inside a reassembled IP datagram"));
-            };
-            let whole = defrag.add(key, offset, more, payload.payload, ts)?;
-            return transport_or_tunnel(None, src, dst, proto, whole, whole.len(), ts, depth);
+        };
+        let Some((id, offset, more)) = frag else {
+            return Err(DecodeError::Malformed("fragment without fragment header"));
+        };
+        if payload.payload.len() < claimed {
+            // A fragment cut by the snaplen can never complete a datagram.
+            return Err(DecodeError::Truncated("IP fragment"));
         }
-        transport_or_tunnel(defrag, src, dst, proto, payload.payload, claimed, ts, depth)
+        let key = defrag::FragKey {
+            src,
+            dst,
+            id,
+            proto: proto.0,
+        };
+        let Some(defrag) = defrag else {
+            return Err(DecodeError::Malformed(
+                "IP fragment inside a reassembled IP datagram",
+            ));
+        };
+        let whole = defrag.add(key, offset, more, payload.payload, ts)?;
+        return transport_or_tunnel(None, src, dst, proto, whole, whole.len(), ts, depth);
+    }
+    transport_or_tunnel(defrag, src, dst, proto, payload.payload, claimed, ts, depth)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -180,7 +206,9 @@ fn transport_or_tunnel<'a>(
         IpNumber::GRE => {
             let inner = transport::gre(payload)?;
             match inner {
-                transport::GreInner::Ip(ether_type, bytes) => ip(defrag, ether_type, bytes, ts, depth + 1),
+                transport::GreInner::Ip(ether_type, bytes) => {
+                    ip(defrag, ether_type, bytes, ts, depth + 1)
+                }
                 transport::GreInner::Ethernet(frame) => {
                     let l = link::ethernet(frame)?;
                     ip(defrag, l.ether_type, l.payload, ts, depth + 1)
@@ -192,7 +220,11 @@ fn transport_or_tunnel<'a>(
             }
         }
         IpNumber::IPV4 | IpNumber::IPV6 => {
-            let ether_type = if proto == IpNumber::IPV4 { link::ETHERTYPE_IPV4 } else { link::ETHERTYPE_IPV6 };
+            let ether_type = if proto == IpNumber::IPV4 {
+                link::ETHERTYPE_IPV4
+            } else {
+                link::ETHERTYPE_IPV6
+            };
             ip(defrag, ether_type, payload, ts, depth + 1)
         }
         other => Ok(Packet {
@@ -210,8 +242,31 @@ mod tests {
 
     fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
         let total = 20 + 20 + payload.len();
-        let mut p = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
-        p.extend_from_slice(&[0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+        let mut p = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+            10,
+            0,
+            0,
+            1,
+            10,
+            0,
+            0,
+            2,
+        ];
+        p.extend_from_slice(&[
+            0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0,
+        ]);
         p.extend_from_slice(payload);
         p
     }
@@ -251,7 +306,28 @@ mod tests {
         gre.extend_from_slice(&[0x10, 0x00, 0x00, 0x01, 0, 0, 0, 0]); // ERSPAN II header
         gre.extend_from_slice(&inner_eth);
         let total = 20 + gre.len();
-        let mut outer = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, 64, 47, 0, 0, 192, 168, 0, 1, 192, 168, 0, 2];
+        let mut outer = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0,
+            0,
+            64,
+            47,
+            0,
+            0,
+            192,
+            168,
+            0,
+            1,
+            192,
+            168,
+            0,
+            2,
+        ];
         outer.extend_from_slice(&gre);
         let mut d = Decoder::new();
         let p = d.decode(linktype::RAW, &outer, Ts::default()).unwrap();
@@ -268,13 +344,37 @@ mod tests {
         let frag = |off: u16, more: bool, data: &[u8]| {
             let total = 20 + data.len();
             let flags = (if more { 0x2000 } else { 0 }) | (off / 8);
-            let mut p = vec![0x45, 0, 0, total as u8, 0x12, 0x34, (flags >> 8) as u8, flags as u8, 64, 17, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+            let mut p = vec![
+                0x45,
+                0,
+                0,
+                total as u8,
+                0x12,
+                0x34,
+                (flags >> 8) as u8,
+                flags as u8,
+                64,
+                17,
+                0,
+                0,
+                1,
+                1,
+                1,
+                1,
+                2,
+                2,
+                2,
+                2,
+            ];
             p.extend_from_slice(data);
             p
         };
         let mut d = Decoder::new();
         let first = frag(0, true, &udp[..16]);
-        assert_eq!(d.decode(linktype::RAW, &first, Ts::default()).unwrap_err(), DecodeError::Fragment);
+        assert_eq!(
+            d.decode(linktype::RAW, &first, Ts::default()).unwrap_err(),
+            DecodeError::Fragment
+        );
         let second = frag(16, false, &udp[16..]);
         let p = d.decode(linktype::RAW, &second, Ts::default()).unwrap();
         let L4::Udp(u) = p.l4 else { panic!() };

@@ -60,7 +60,9 @@ pub struct TcpSegment<'a> {
 pub fn tcp(bytes: &[u8], claimed: usize) -> Result<TcpSegment<'_>, DecodeError> {
     // tshark reads ports, sequence numbers, offset, flags and window (16 bytes) before it
     // assigns the stream; fewer captured bytes and the packet has no stream there either.
-    let h = bytes.get(..16).ok_or(DecodeError::Truncated("TCP header"))?;
+    let h = bytes
+        .get(..16)
+        .ok_or(DecodeError::Truncated("TCP header"))?;
     let be16 = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
     let be32 = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
     let header_len = (h[12] >> 4) * 4;
@@ -103,7 +105,11 @@ pub fn udp(bytes: &[u8]) -> Result<UdpDatagram<'_>, DecodeError> {
     let len = usize::from(u16::from_be_bytes([h[4], h[5]]));
     let claimed = len.saturating_sub(8);
     // Length 0 happens with jumbograms and offload: use what was captured.
-    let end = if len < 8 { bytes.len() } else { (8 + claimed).min(bytes.len()) };
+    let end = if len < 8 {
+        bytes.len()
+    } else {
+        (8 + claimed).min(bytes.len())
+    };
     Ok(UdpDatagram {
         src_port: u16::from_be_bytes([h[0], h[1]]),
         dst_port: u16::from_be_bytes([h[2], h[3]]),
@@ -144,7 +150,9 @@ pub fn gre(bytes: &[u8]) -> Result<GreInner<'_>, DecodeError> {
     if version == 1 && flags & 0x0080 != 0 {
         len += 4; // acknowledgment number
     }
-    let rest = bytes.get(len..).ok_or(DecodeError::Truncated("GRE header"))?;
+    let rest = bytes
+        .get(len..)
+        .ok_or(DecodeError::Truncated("GRE header"))?;
     match proto {
         ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => Ok(GreInner::Ip(proto, rest)),
         GRE_TEB => Ok(GreInner::Ethernet(rest)),
@@ -152,14 +160,18 @@ pub fn gre(bytes: &[u8]) -> Result<GreInner<'_>, DecodeError> {
         // ERSPAN type I has no sequence number and no ERSPAN header.
         GRE_ERSPAN_2 if !has_seq => Ok(GreInner::Ethernet(rest)),
         GRE_ERSPAN_2 => Ok(GreInner::Ethernet(
-            rest.get(8..).ok_or(DecodeError::Truncated("ERSPAN header"))?,
+            rest.get(8..)
+                .ok_or(DecodeError::Truncated("ERSPAN header"))?,
         )),
         GRE_ERSPAN_3 => {
-            let h3 = rest.get(..12).ok_or(DecodeError::Truncated("ERSPAN III header"))?;
+            let h3 = rest
+                .get(..12)
+                .ok_or(DecodeError::Truncated("ERSPAN III header"))?;
             // The O flag (lowest bit of the last header byte) adds an 8-byte subheader.
             let sub = if h3[11] & 0x01 != 0 { 8 } else { 0 };
             Ok(GreInner::Ethernet(
-                rest.get(12 + sub..).ok_or(DecodeError::Truncated("ERSPAN III header"))?,
+                rest.get(12 + sub..)
+                    .ok_or(DecodeError::Truncated("ERSPAN III header"))?,
             ))
         }
         _ => Err(DecodeError::NotIp),

@@ -91,11 +91,46 @@ pub fn si(side: Side) -> usize {
 
 /// Ports that say "server" when no SYN does (well-known services and their common variants).
 pub fn is_server_port(port: u16) -> bool {
-    port < 1024 || matches!(port, 1080 | 1433 | 1521 | 3128 | 3306 | 3389 | 5060 | 5222 | 5353 | 5355 | 5432 | 6379 | 6667 | 8000 | 8008 | 8080 | 8088 | 8443 | 8888 | 9000 | 9090 | 9200 | 9443 | 11211 | 27017)
+    port < 1024
+        || matches!(
+            port,
+            1080 | 1433
+                | 1521
+                | 3128
+                | 3306
+                | 3389
+                | 5060
+                | 5222
+                | 5353
+                | 5355
+                | 5432
+                | 6379
+                | 6667
+                | 8000
+                | 8008
+                | 8080
+                | 8088
+                | 8443
+                | 8888
+                | 9000
+                | 9090
+                | 9200
+                | 9443
+                | 11211
+                | 27017
+        )
 }
 
 impl Conn {
-    pub fn new(id: u32, transport: Transport, stream: u32, client: (IpAddr, u16), server: (IpAddr, u16), client_by: ClientBy, origin: Origin) -> Self {
+    pub fn new(
+        id: u32,
+        transport: Transport,
+        stream: u32,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+        client_by: ClientBy,
+        origin: Origin,
+    ) -> Self {
         Conn {
             id,
             transport,
@@ -146,7 +181,10 @@ impl Conn {
 }
 
 /// Guesses the client of a flow whose first packet is not a SYN: the side on a server port.
-pub fn guess_client(src: (IpAddr, u16), dst: (IpAddr, u16)) -> ((IpAddr, u16), (IpAddr, u16), ClientBy) {
+pub fn guess_client(
+    src: (IpAddr, u16),
+    dst: (IpAddr, u16),
+) -> ((IpAddr, u16), (IpAddr, u16), ClientBy) {
     if dst.0.is_group() {
         return (src, dst, ClientBy::FirstPacket);
     }

@@ -48,12 +48,20 @@ impl TcpState {
     /// tshark starts a new stream when a SYN (without ACK) carries a sequence number other
     /// than the base of its direction: the port pair was reused.
     pub fn is_port_reuse(&self, side: Side, seg: &TcpSegment<'_>) -> bool {
-        seg.flags.is_syn_only() && seg.has_seg_len && self.base_seq[si(side)].is_some_and(|b| b != seg.seq)
+        seg.flags.is_syn_only()
+            && seg.has_seg_len
+            && self.base_seq[si(side)].is_some_and(|b| b != seg.seq)
     }
 }
 
 /// Applies one segment from `side` to the connection: lifecycle, history, and the byte stream.
-pub fn segment(conn: &mut Conn, side: Side, seg: &TcpSegment<'_>, origin: Origin, budget: &mut usize) {
+pub fn segment(
+    conn: &mut Conn,
+    side: Side,
+    seg: &TcpSegment<'_>,
+    origin: Origin,
+    budget: &mut usize,
+) {
     let Conn { tcp, app, log, .. } = conn;
     let Some(t) = tcp.as_deref_mut() else { return };
     let i = si(side);
@@ -62,7 +70,11 @@ pub fn segment(conn: &mut Conn, side: Side, seg: &TcpSegment<'_>, origin: Origin
     // tshark analyses sequence numbers only when the IP length covers the TCP header.
     if seg.has_seg_len {
         if t.base_seq[i].is_none() {
-            t.base_seq[i] = Some(if flags.syn() { seg.seq } else { seg.seq.wrapping_sub(1) });
+            t.base_seq[i] = Some(if flags.syn() {
+                seg.seq
+            } else {
+                seg.seq.wrapping_sub(1)
+            });
         }
         if t.base_seq[o].is_none() && flags.ack() {
             t.base_seq[o] = Some(seg.ack.wrapping_sub(1));
@@ -78,7 +90,9 @@ pub fn segment(conn: &mut Conn, side: Side, seg: &TcpSegment<'_>, origin: Origin
             t.server_isn.get_or_insert(seg.seq);
         }
         Side::Client if flags.ack() && !flags.syn() && t.ack.is_none() => {
-            if t.server_isn.is_some_and(|isn| seg.ack == isn.wrapping_add(1)) {
+            if t.server_isn
+                .is_some_and(|isn| seg.ack == isn.wrapping_add(1))
+            {
                 t.ack = Some(origin);
             }
         }
@@ -106,7 +120,16 @@ pub fn segment(conn: &mut Conn, side: Side, seg: &TcpSegment<'_>, origin: Origin
     };
     // A RST's payload (diagnostic text) is not part of the stream.
     let payload: &[u8] = if flags.rst() { &[] } else { seg.payload };
-    let kind = t.reasm[i].segment(seg.seq, flags.syn(), flags.fin(), payload, if flags.rst() { 0 } else { seg_len }, origin, budget, &mut deliver);
+    let kind = t.reasm[i].segment(
+        seg.seq,
+        flags.syn(),
+        flags.fin(),
+        payload,
+        if flags.rst() { 0 } else { seg_len },
+        origin,
+        budget,
+        &mut deliver,
+    );
     if kind == SegmentKind::Retransmission && seg_len > 0 {
         t.retransmissions[i] = t.retransmissions[i].saturating_add(1);
         t.zeek.retransmission(i);

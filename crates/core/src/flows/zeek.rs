@@ -61,14 +61,24 @@ impl ZeekConn {
         let swapped: String = self
             .history
             .chars()
-            .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+            .map(|c| {
+                if c.is_ascii_uppercase() {
+                    c.to_ascii_lowercase()
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
             .collect();
         self.history = format!("^{swapped}");
     }
 
     fn add(&mut self, side: usize, letter: char) {
         if self.history.len() < MAX_HISTORY {
-            self.history.push(if side == 0 { letter } else { letter.to_ascii_lowercase() });
+            self.history.push(if side == 0 {
+                letter
+            } else {
+                letter.to_ascii_lowercase()
+            });
         }
     }
 
@@ -165,7 +175,11 @@ impl ZeekConn {
             Inactive if len > 0 || flags.ack() => Partial,
             SynSent | SynAckSent if flags.rst() => Reset,
             SynSent | SynAckSent if flags.fin() => Closed,
-            SynSent | SynAckSent if flags.ack() && !flags.syn() && matches!(them, SynSent | SynAckSent | Established) => {
+            SynSent | SynAckSent
+                if flags.ack()
+                    && !flags.syn()
+                    && matches!(them, SynSent | SynAckSent | Established) =>
+            {
                 if them == SynAckSent || them == SynSent {
                     self.state[peer] = Established;
                 }

@@ -53,11 +53,17 @@ pub fn parse(payload: &[u8]) -> Option<Message> {
                     text.push_str(&format!(" alpn={}", list.join(",")));
                 }
                 if let Some(SVCParam::Ipv6Hint(hints)) = s.get_param(6) {
-                    let list: Vec<String> = hints.iter().map(|h| std::net::Ipv6Addr::from(*h).to_string()).collect();
+                    let list: Vec<String> = hints
+                        .iter()
+                        .map(|h| std::net::Ipv6Addr::from(*h).to_string())
+                        .collect();
                     text.push_str(&format!(" ipv6hint={}", list.join(",")));
                 }
                 if let Some(SVCParam::Ipv4Hint(hints)) = s.get_param(4) {
-                    let list: Vec<String> = hints.iter().map(|h| std::net::Ipv4Addr::from(*h).to_string()).collect();
+                    let list: Vec<String> = hints
+                        .iter()
+                        .map(|h| std::net::Ipv4Addr::from(*h).to_string())
+                        .collect();
                     text.push_str(&format!(" ipv4hint={}", list.join(",")));
                 }
                 answers.push(text);
@@ -98,7 +104,12 @@ pub struct DnsFlow {
 impl DnsFlow {
     pub fn message(&mut self, m: &Message, frame: u64, ts: crate::time::Ts) {
         if m.response {
-            if let Some(q) = self.queries.iter_mut().rev().find(|q| q.id == m.id && q.response.is_none()) {
+            if let Some(q) = self
+                .queries
+                .iter_mut()
+                .rev()
+                .find(|q| q.id == m.id && q.response.is_none())
+            {
                 q.response = Some((frame, ts));
                 q.rcode = Some(m.rcode.clone());
                 q.answers = m.answers.clone();
@@ -118,7 +129,11 @@ impl DnsFlow {
             ts,
             response: m.response.then_some((frame, ts)),
             rcode: m.response.then(|| m.rcode.clone()),
-            answers: if m.response { m.answers.clone() } else { Vec::new() },
+            answers: if m.response {
+                m.answers.clone()
+            } else {
+                Vec::new()
+            },
         });
     }
 }

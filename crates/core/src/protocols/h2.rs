@@ -12,7 +12,16 @@ const MAX_STREAMS: usize = 10_000;
 const MAX_FRAME: u32 = (1 << 24) - 1;
 
 pub const FRAME_TYPES: [&str; 10] = [
-    "DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION",
+    "DATA",
+    "HEADERS",
+    "PRIORITY",
+    "RST_STREAM",
+    "SETTINGS",
+    "PUSH_PROMISE",
+    "PING",
+    "GOAWAY",
+    "WINDOW_UPDATE",
+    "CONTINUATION",
 ];
 
 #[derive(Default)]
@@ -73,7 +82,14 @@ impl H2Conn {
                 let at = H2_PREFACE.len() - d.preface_left;
                 if data[..take] != H2_PREFACE[at..at + take] {
                     d.dead = true;
-                    notes.add("h2_unparsed", format!("HTTP/2 connection preface expected at frame {}", origin.frame), Some(origin.frame));
+                    notes.add(
+                        "h2_unparsed",
+                        format!(
+                            "HTTP/2 connection preface expected at frame {}",
+                            origin.frame
+                        ),
+                        Some(origin.frame),
+                    );
                     return;
                 }
                 d.preface_left -= take;
@@ -103,7 +119,12 @@ impl H2Conn {
                 return;
             }
             d.payload_left = len;
-            self.frame(FrameSeen { side, kind, stream, origin });
+            self.frame(FrameSeen {
+                side,
+                kind,
+                stream,
+                origin,
+            });
         }
     }
 
@@ -152,7 +173,12 @@ impl H2Conn {
             .iter()
             .enumerate()
             .filter(|(_, &n)| n > 0)
-            .map(|(t, &n)| (FRAME_TYPES.get(t).copied().unwrap_or("OTHER").to_string(), n))
+            .map(|(t, &n)| {
+                (
+                    FRAME_TYPES.get(t).copied().unwrap_or("OTHER").to_string(),
+                    n,
+                )
+            })
             .collect();
         v.sort();
         v

@@ -27,6 +27,8 @@ pub struct Response {
     pub location: Option<String>,
     pub alt_svc: Option<String>,
     pub body_bytes: u64,
+    /// Body bytes lost in the capture (the response was seen, its body not all of it).
+    pub missing_bytes: u64,
 }
 
 /// One request and (once seen) its response.
@@ -87,6 +89,8 @@ struct Reader {
     /// Which message the body belongs to: index into exchanges (requests) or responses.
     current: Option<Target>,
     dead: bool,
+    /// Lost the message boundaries in a gap: waiting for a segment that starts a new message.
+    resync: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -134,7 +138,9 @@ fn header<'a>(headers: &'a [httparse::Header<'a>], name: &str) -> Option<String>
 }
 
 fn has_token(value: &Option<String>, token: &str) -> bool {
-    value.as_deref().is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    value
+        .as_deref()
+        .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
 /// First word of an auth header: the scheme, never the credentials.
@@ -152,7 +158,10 @@ fn version(v: Option<u8>) -> String {
 /// How the message body is delimited (RFC 9112 §6.3).
 fn body_of(headers: &[httparse::Header<'_>]) -> Option<Body> {
     let te = header(headers, "transfer-encoding");
-    if te.as_deref().is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+    if te
+        .as_deref()
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    {
         return Some(Body::Chunked(Chunk::Size));
     }
     match header(headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok()) {
@@ -170,10 +179,37 @@ enum Parsed {
 
 impl Http1Conn {
     /// Feeds bytes of one direction; returns a switch out of HTTP/1 when one happens.
-    pub fn data(&mut self, side: Side, mut data: &[u8], origin: Origin, notes: &mut Notes) -> Option<Switch> {
+    pub fn data(
+        &mut self,
+        side: Side,
+        mut data: &[u8],
+        origin: Origin,
+        notes: &mut Notes,
+    ) -> Option<Switch> {
         let i = idx(side);
         self.last_origin[i] = Some(origin);
         while !data.is_empty() && !self.dirs[i].dead {
+            if self.dirs[i].resync {
+                // Only a segment that begins a message ends the wait: nothing inside bodies is
+                // mistaken for a message start.
+                let starts = match side {
+                    Side::Client => super::guess(data) == super::Guess::HttpRequest,
+                    Side::Server => data.starts_with(b"HTTP/1."),
+                };
+                if !starts {
+                    return None;
+                }
+                self.dirs[i].resync = false;
+                notes.add(
+                    "resync",
+                    format!(
+                        "HTTP {} stream picked up again at frame {} after the lost bytes",
+                        side.as_str(),
+                        origin.frame
+                    ),
+                    Some(origin.frame),
+                );
+            }
             if let Some(body) = self.dirs[i].body {
                 data = self.body(side, body, data, origin);
                 continue;
@@ -181,7 +217,10 @@ impl Http1Conn {
             let r = &mut self.dirs[i];
             if r.head.is_empty() {
                 // Blank lines between messages are allowed (RFC 9112 §2.2).
-                let skip = data.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+                let skip = data
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
                 data = &data[skip..];
                 if data.is_empty() {
                     break;
@@ -217,7 +256,10 @@ impl Http1Conn {
                     r.head.clear();
                     data = &data[used.min(data.len())..];
                     if let Some(to) = self.switch_after_head(side) {
-                        return Some(Switch { to, rest: data.to_vec() });
+                        return Some(Switch {
+                            to,
+                            rest: data.to_vec(),
+                        });
                     }
                 }
             }
@@ -232,6 +274,16 @@ impl Http1Conn {
         if r.dead {
             return;
         }
+        if r.resync {
+            return;
+        }
+        let lost_in_body = match r.body {
+            Some(Body::UntilClose) => len,
+            Some(Body::Length(n)) => len.min(n),
+            _ => 0,
+        };
+        self.add_missing(side, lost_in_body);
+        let r = &mut self.dirs[i];
         match r.body {
             Some(Body::UntilClose) => return,
             Some(Body::Length(n)) if len < n => {
@@ -245,12 +297,33 @@ impl Http1Conn {
             }
             _ => {}
         }
-        r.dead = true;
+        // The message being read cannot be finished; wait for the next one to start.
+        r.body = None;
+        r.current = None;
+        r.head.clear();
+        r.line.clear();
+        r.resync = true;
         notes.add(
             "gap",
-            format!("{len} bytes of the {} stream were not captured (frame {}): HTTP messages after it in that direction are not read", side.as_str(), origin.frame),
+            format!("{len} bytes of the {} stream were not captured (frame {}): HTTP messages are looked for again from the next segment that starts one", side.as_str(), origin.frame),
             Some(origin.frame),
         );
+    }
+
+    fn add_missing(&mut self, side: Side, n: u64) {
+        if n == 0 || side != Side::Server {
+            return;
+        }
+        let r = match self.dirs[1].current {
+            Some(Target::Response(k)) => {
+                self.exchanges.get_mut(k).and_then(|e| e.response.as_mut())
+            }
+            Some(Target::Unmatched(k)) => self.unmatched.get_mut(k),
+            _ => None,
+        };
+        if let Some(r) = r {
+            r.missing_bytes += n;
+        }
     }
 
     /// The side closed: a body delimited by the close ends here.
@@ -271,7 +344,14 @@ impl Http1Conn {
             Body::Length(n) => {
                 let take = (n.min(data.len() as u64)) as usize;
                 let left = n - take as u64;
-                (take, if left == 0 { None } else { Some(Body::Length(left)) })
+                (
+                    take,
+                    if left == 0 {
+                        None
+                    } else {
+                        Some(Body::Length(left))
+                    },
+                )
             }
             Body::UntilClose => (data.len(), Some(Body::UntilClose)),
             Body::Chunked(state) => self.chunked(i, state, data),
@@ -291,7 +371,14 @@ impl Http1Conn {
             Chunk::Data(n) => {
                 let take = (n.min(data.len() as u64)) as usize;
                 let left = n - take as u64;
-                (take, Some(Body::Chunked(if left == 0 { Chunk::DataEnd } else { Chunk::Data(left) })))
+                (
+                    take,
+                    Some(Body::Chunked(if left == 0 {
+                        Chunk::DataEnd
+                    } else {
+                        Chunk::Data(left)
+                    })),
+                )
             }
             Chunk::Size | Chunk::DataEnd | Chunk::Trailer => {
                 let Some(nl) = data.iter().position(|&b| b == b'\n') else {
@@ -374,7 +461,11 @@ impl Http1Conn {
         };
         let start = r.head_start.unwrap_or(origin);
         let body = body_of(req.headers);
-        let pipelined = self.exchanges.iter().rev().any(|e| e.response.as_ref().is_none_or(|r| r.end.is_none()));
+        let pipelined = self
+            .exchanges
+            .iter()
+            .rev()
+            .any(|e| e.response.as_ref().is_none_or(|r| r.end.is_none()));
         let e = Exchange {
             method: req.method.unwrap_or("").to_string(),
             target: clip(req.path.unwrap_or("")),
@@ -383,7 +474,10 @@ impl Http1Conn {
             start: Some(start),
             end: None,
             connection: header(req.headers, "connection"),
-            authorization: scheme(header(req.headers, "authorization").or_else(|| header(req.headers, "proxy-authorization"))),
+            authorization: scheme(
+                header(req.headers, "authorization")
+                    .or_else(|| header(req.headers, "proxy-authorization")),
+            ),
             upgrade: header(req.headers, "upgrade"),
             pipelined,
             interim: 0,
@@ -439,14 +533,22 @@ impl Http1Conn {
             location: header(resp.headers, "location"),
             alt_svc: header(resp.headers, "alt-svc"),
             body_bytes: 0,
+            missing_bytes: 0,
         };
         let mut body = body_of(resp.headers);
-        let close = has_token(&response.connection, "close") || (resp.version == Some(0) && !has_token(&response.connection, "keep-alive"));
+        let close = has_token(&response.connection, "close")
+            || (resp.version == Some(0) && !has_token(&response.connection, "keep-alive"));
         let request = self.exchanges.get(self.next_response);
         let method = request.map(|e| e.method.as_str()).unwrap_or("");
         if method == "HEAD" || code == 204 || code == 304 || (100..200).contains(&code) {
             body = None;
-        } else if body.is_none() && (close || resp.headers.iter().all(|h| !h.name.eq_ignore_ascii_case("content-length"))) {
+        } else if body.is_none()
+            && (close
+                || resp
+                    .headers
+                    .iter()
+                    .all(|h| !h.name.eq_ignore_ascii_case("content-length")))
+        {
             // No length: the body runs to the close (RFC 9112 §6.3 rule 8).
             body = Some(Body::UntilClose);
         }
@@ -488,7 +590,10 @@ impl Http1Conn {
         let e = self.exchanges.get(self.next_response.checked_sub(1)?)?;
         let r = e.response.as_ref()?;
         if r.status == 101 {
-            let h2c = r.upgrade.as_deref().is_some_and(|u| u.eq_ignore_ascii_case("h2c"));
+            let h2c = r
+                .upgrade
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case("h2c"));
             return Some(if h2c { SwitchTo::H2c } else { SwitchTo::Opaque });
         }
         if e.method.eq_ignore_ascii_case("CONNECT") && (200..300).contains(&r.status) {
@@ -500,7 +605,11 @@ impl Http1Conn {
 
     /// Every response counted, interim ones included (as tshark counts them).
     pub fn response_count(&self) -> usize {
-        self.exchanges.iter().map(|e| e.interim as usize + usize::from(e.response.is_some())).sum::<usize>() + self.unmatched.len()
+        self.exchanges
+            .iter()
+            .map(|e| e.interim as usize + usize::from(e.response.is_some()))
+            .sum::<usize>()
+            + self.unmatched.len()
     }
 }
 
@@ -510,20 +619,41 @@ mod tests {
     use crate::time::Ts;
 
     fn o(frame: u64) -> Origin {
-        Origin { frame, ts: Ts::default() }
+        Origin {
+            frame,
+            ts: Ts::default(),
+        }
     }
 
     #[test]
     fn keep_alive_chunked_and_pipelining() {
         let mut h = Http1Conn::default();
         let mut notes = Notes::default();
-        h.data(Side::Client, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", o(1), &mut notes);
-        h.data(Side::Server, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", o(2), &mut notes);
-        h.data(Side::Server, b"lo\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc", o(3), &mut notes);
+        h.data(
+            Side::Client,
+            b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+            o(1),
+            &mut notes,
+        );
+        h.data(
+            Side::Server,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            o(2),
+            &mut notes,
+        );
+        h.data(
+            Side::Server,
+            b"lo\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc",
+            o(3),
+            &mut notes,
+        );
         assert_eq!(h.exchanges.len(), 2);
         assert!(h.exchanges[1].pipelined);
         let r0 = h.exchanges[0].response.as_ref().unwrap();
-        assert_eq!((r0.status, r0.end.unwrap().frame, r0.body_bytes), (200, 3, 5));
+        assert_eq!(
+            (r0.status, r0.end.unwrap().frame, r0.body_bytes),
+            (200, 3, 5)
+        );
         let r1 = h.exchanges[1].response.as_ref().unwrap();
         assert_eq!((r1.status, r1.end.unwrap().frame), (404, 3));
     }
@@ -532,13 +662,31 @@ mod tests {
     fn head_and_304_have_no_body_and_close_delimits() {
         let mut h = Http1Conn::default();
         let mut notes = Notes::default();
-        h.data(Side::Client, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", o(1), &mut notes);
-        h.data(Side::Server, b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", o(2), &mut notes);
+        h.data(
+            Side::Client,
+            b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n",
+            o(1),
+            &mut notes,
+        );
+        h.data(
+            Side::Server,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n",
+            o(2),
+            &mut notes,
+        );
         h.data(Side::Client, b"GET / HTTP/1.0\r\n\r\n", o(3), &mut notes);
-        h.data(Side::Server, b"HTTP/1.0 200 OK\r\n\r\nbody", o(4), &mut notes);
+        h.data(
+            Side::Server,
+            b"HTTP/1.0 200 OK\r\n\r\nbody",
+            o(4),
+            &mut notes,
+        );
         assert!(h.exchanges[1].response.as_ref().unwrap().end.is_none());
         h.close(Side::Server, o(5));
-        assert_eq!(h.exchanges[1].response.as_ref().unwrap().end.unwrap().frame, 4);
+        assert_eq!(
+            h.exchanges[1].response.as_ref().unwrap().end.unwrap().frame,
+            4
+        );
         assert_eq!(h.response_count(), 2);
     }
 
@@ -546,18 +694,41 @@ mod tests {
     fn auth_scheme_only() {
         let mut h = Http1Conn::default();
         let mut notes = Notes::default();
-        h.data(Side::Client, b"GET / HTTP/1.1\r\nAuthorization: Basic dGVzdDpmYWls\r\n\r\n", o(1), &mut notes);
+        h.data(
+            Side::Client,
+            b"GET / HTTP/1.1\r\nAuthorization: Basic dGVzdDpmYWls\r\n\r\n",
+            o(1),
+            &mut notes,
+        );
         h.data(Side::Server, b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n", o(2), &mut notes);
         assert_eq!(h.exchanges[0].authorization.as_deref(), Some("Basic"));
-        assert_eq!(h.exchanges[0].response.as_ref().unwrap().www_authenticate.as_deref(), Some("Basic"));
+        assert_eq!(
+            h.exchanges[0]
+                .response
+                .as_ref()
+                .unwrap()
+                .www_authenticate
+                .as_deref(),
+            Some("Basic")
+        );
     }
 
     #[test]
     fn upgrade_to_h2c_switches() {
         let mut h = Http1Conn::default();
         let mut notes = Notes::default();
-        h.data(Side::Client, b"GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n", o(1), &mut notes);
-        let s = h.data(Side::Server, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n\x00\x00\x00\x04", o(2), &mut notes);
+        h.data(
+            Side::Client,
+            b"GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n",
+            o(1),
+            &mut notes,
+        );
+        let s = h.data(
+            Side::Server,
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n\x00\x00\x00\x04",
+            o(2),
+            &mut notes,
+        );
         let s = s.expect("switch");
         assert!(matches!(s.to, SwitchTo::H2c));
         assert_eq!(s.rest, b"\x00\x00\x00\x04");

@@ -9,9 +9,9 @@ pub mod http1;
 pub mod quic;
 pub mod tls;
 
+use crate::notes::Notes;
 use crate::reassembly::Origin;
 use crate::report::Side;
-use crate::notes::Notes;
 
 /// What outlives a parser switch: notes, the HTTP/1 conversation before an Upgrade or CONNECT,
 /// and whether the stream was upgraded by STARTTLS.
@@ -66,15 +66,31 @@ pub enum Guess {
 }
 
 const HTTP_METHODS: [&[u8]; 16] = [
-    b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"TRACE ",
-    b"PATCH ", b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ", b"UNLOCK ",
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"CONNECT ",
+    b"TRACE ",
+    b"PATCH ",
+    b"PROPFIND ",
+    b"PROPPATCH ",
+    b"MKCOL ",
+    b"COPY ",
+    b"MOVE ",
+    b"LOCK ",
+    b"UNLOCK ",
 ];
 pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// A TLS record header: handshake (or alert / CCS), version 3.x, sane length.
 pub fn looks_like_tls(b: &[u8]) -> Guess {
     if b.len() < 3 {
-        return if b.first().is_none_or(|&t| (20..=23).contains(&t)) && b.get(1).is_none_or(|&v| v == 3) {
+        return if b.first().is_none_or(|&t| (20..=23).contains(&t))
+            && b.get(1).is_none_or(|&v| v == 3)
+        {
             Guess::NeedMore
         } else {
             Guess::Other
@@ -99,7 +115,11 @@ pub fn guess(b: &[u8]) -> Guess {
     }
     let n = b.len().min(H2_PREFACE.len());
     if b[..n] == H2_PREFACE[..n] {
-        return if n == H2_PREFACE.len() { Guess::H2Preface } else { Guess::NeedMore };
+        return if n == H2_PREFACE.len() {
+            Guess::H2Preface
+        } else {
+            Guess::NeedMore
+        };
     }
     let mut prefix_of_method = false;
     for m in HTTP_METHODS {
@@ -120,7 +140,10 @@ pub fn guess(b: &[u8]) -> Guess {
     if prefix_of_method {
         return Guess::NeedMore;
     }
-    if b.iter().take(DETECT_BYTES).all(|&c| c.is_ascii_graphic() || c == b' ' || c == b'\r' || c == b'\n' || c == b'\t') {
+    if b.iter()
+        .take(DETECT_BYTES)
+        .all(|&c| c.is_ascii_graphic() || c == b' ' || c == b'\r' || c == b'\n' || c == b'\t')
+    {
         if b.len() >= 4 {
             return Guess::Text;
         }
@@ -217,7 +240,13 @@ impl App {
     pub fn gap(&mut self, side: Side, len: u64, origin: Origin, log: &mut ConnLog) {
         match self {
             App::Detecting(_) => {
-                log.notes.add("gap", format!("{len} bytes missing at the start of the stream: protocol not identified"), Some(origin.frame));
+                log.notes.add(
+                    "gap",
+                    format!(
+                        "{len} bytes missing at the start of the stream: protocol not identified"
+                    ),
+                    Some(origin.frame),
+                );
                 *self = App::Opaque;
             }
             App::Tls(t) => t.gap(side, len, origin, &mut log.notes),
@@ -259,7 +288,12 @@ impl TextWatch {
                 if b == b'\n' {
                     let line = String::from_utf8_lossy(&self.line).to_ascii_uppercase();
                     let t = line.trim();
-                    if t.ends_with("STARTTLS") || t == "STLS" || t.starts_with("AUTH TLS") || t.starts_with("AUTH SSL") || t.contains("<STARTTLS") {
+                    if t.ends_with("STARTTLS")
+                        || t == "STLS"
+                        || t.starts_with("AUTH TLS")
+                        || t.starts_with("AUTH SSL")
+                        || t.contains("<STARTTLS")
+                    {
                         self.requested = true;
                     }
                     self.line.clear();

@@ -25,7 +25,13 @@ pub struct LongHeader {
 
 /// Whether this version number is one a QUIC stack uses (final, v2, IETF drafts, gQUIC, VN).
 pub fn known_version(v: u32) -> bool {
-    v == 0 || v == V1 || v == V2 || (v & 0xffff_ff00) == 0xff00_0000 || (v >> 8) == 0x51_3034 || (v >> 8) == 0x51_3035 || v & 0x0f0f_0f0f == 0x0a0a_0a0a
+    v == 0
+        || v == V1
+        || v == V2
+        || (v & 0xffff_ff00) == 0xff00_0000
+        || (v >> 8) == 0x51_3034
+        || (v >> 8) == 0x51_3035
+        || v & 0x0f0f_0f0f == 0x0a0a_0a0a
 }
 
 pub fn version_name(v: u32) -> String {
@@ -54,7 +60,9 @@ fn varint(b: &[u8]) -> Option<(u64, usize)> {
 pub fn long_headers(mut datagram: &[u8]) -> Vec<LongHeader> {
     let mut out = Vec::new();
     while out.len() < 4 {
-        let Some(&first) = datagram.first() else { break };
+        let Some(&first) = datagram.first() else {
+            break;
+        };
         if first & 0x80 == 0 {
             break;
         }
@@ -67,10 +75,14 @@ pub fn long_headers(mut datagram: &[u8]) -> Vec<LongHeader> {
         if dlen > 20 && version != 0 {
             break;
         }
-        let Some(dcid) = datagram.get(6..6 + usize::from(dlen)) else { break };
+        let Some(dcid) = datagram.get(6..6 + usize::from(dlen)) else {
+            break;
+        };
         let at = 6 + usize::from(dlen);
         let Some(&slen) = datagram.get(at) else { break };
-        let Some(scid) = datagram.get(at + 1..at + 1 + usize::from(slen)) else { break };
+        let Some(scid) = datagram.get(at + 1..at + 1 + usize::from(slen)) else {
+            break;
+        };
         let mut at = at + 1 + usize::from(slen);
         let raw_type = (first >> 4) & 0x3;
         let kind = match (version, raw_type) {
@@ -84,17 +96,30 @@ pub fn long_headers(mut datagram: &[u8]) -> Vec<LongHeader> {
             (_, 2) => Some(LongType::Handshake),
             _ => Some(LongType::Retry),
         };
-        out.push(LongHeader { version, kind, dcid: dcid.to_vec(), scid: scid.to_vec() });
+        out.push(LongHeader {
+            version,
+            kind,
+            dcid: dcid.to_vec(),
+            scid: scid.to_vec(),
+        });
         match kind {
             Some(LongType::Initial) => {
-                let Some((token_len, n)) = datagram.get(at..).and_then(varint) else { break };
-                at = at.saturating_add(n).saturating_add(usize::try_from(token_len).unwrap_or(usize::MAX));
+                let Some((token_len, n)) = datagram.get(at..).and_then(varint) else {
+                    break;
+                };
+                at = at
+                    .saturating_add(n)
+                    .saturating_add(usize::try_from(token_len).unwrap_or(usize::MAX));
             }
             Some(LongType::ZeroRtt | LongType::Handshake) => {}
             _ => break,
         }
-        let Some((len, n)) = datagram.get(at..).and_then(varint) else { break };
-        let end = at.saturating_add(n).saturating_add(usize::try_from(len).unwrap_or(usize::MAX));
+        let Some((len, n)) = datagram.get(at..).and_then(varint) else {
+            break;
+        };
+        let end = at
+            .saturating_add(n)
+            .saturating_add(usize::try_from(len).unwrap_or(usize::MAX));
         match datagram.get(end..) {
             Some(rest) => datagram = rest,
             None => break,
@@ -156,12 +181,17 @@ mod tests {
     #[test]
     fn initial_header() {
         // RFC 9001 A.2 client Initial header: c0 00000001 08 8394c8f03e515708 00 00 449e ...
-        let mut d = vec![0xc0, 0, 0, 0, 1, 8, 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08, 0, 0, 0x44, 0x9e];
+        let mut d = vec![
+            0xc0, 0, 0, 0, 1, 8, 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08, 0, 0, 0x44, 0x9e,
+        ];
         d.extend_from_slice(&[0u8; 0x49e]);
         let h = long_headers(&d);
         assert_eq!(h.len(), 1);
         assert_eq!(h[0].kind, Some(LongType::Initial));
-        assert_eq!(h[0].dcid, vec![0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08]);
+        assert_eq!(
+            h[0].dcid,
+            vec![0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08]
+        );
         assert!(long_headers(&[0x40, 1, 2, 3]).is_empty());
     }
 }

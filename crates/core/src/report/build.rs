@@ -42,7 +42,12 @@ impl<'a> ReportBuilder<'a> {
         let mut warnings = state.warnings;
         if state.untracked_packets > 0 {
             let n = state.untracked_packets;
-            warnings.add("untracked_packets", || format!("{n} packets belonged to connections beyond the tracking limit"), None, None);
+            warnings.add(
+                "untracked_packets",
+                || format!("{n} packets belonged to connections beyond the tracking limit"),
+                None,
+                None,
+            );
         }
         let dns_by_addr = &state.dns_by_addr;
         let connections: Vec<Connection> = state
@@ -66,7 +71,9 @@ impl<'a> ReportBuilder<'a> {
             capture: CaptureSummary {
                 format: info.format.unwrap_or("unknown").to_string(),
                 compression: info.compression.map(str::to_string),
-                byte_order: info.big_endian.map(|b| if b { "big" } else { "little" }.to_string()),
+                byte_order: info
+                    .big_endian
+                    .map(|b| if b { "big" } else { "little" }.to_string()),
                 timestamp_resolution: info.ts_resolution.clone(),
                 link_types: info
                     .link_types
@@ -93,7 +100,10 @@ impl<'a> ReportBuilder<'a> {
     }
 }
 
-fn connection(c: Conn, dns_by_addr: &hashbrown::HashMap<IpAddr, Vec<crate::analyzer::DnsAnswer>>) -> Connection {
+fn connection(
+    c: Conn,
+    dns_by_addr: &hashbrown::HashMap<IpAddr, Vec<crate::analyzer::DnsAnswer>>,
+) -> Connection {
     let Conn {
         id,
         transport,
@@ -204,13 +214,29 @@ fn connection(c: Conn, dns_by_addr: &hashbrown::HashMap<IpAddr, Vec<crate::analy
     if let Some(t) = tcp.as_deref() {
         close_phases(t, last, &mut phases);
     }
-    phases.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.first_frame.cmp(&b.first_frame)));
+    phases.sort_by(|a, b| {
+        a.start
+            .total_cmp(&b.start)
+            .then(a.first_frame.cmp(&b.first_frame))
+    });
 
     // Best name: SNI, then HTTP Host, then DNS.
-    let (host, host_source) = best_host(tls.as_ref(), http.as_ref(), &server.0, first.ts, dns_by_addr);
+    let (host, host_source) = best_host(
+        tls.as_ref(),
+        http.as_ref(),
+        &server.0,
+        first.ts,
+        dns_by_addr,
+    );
     Connection {
         id,
-        transport: if quic.is_some() { "quic".into() } else if transport == Transport::Tcp { "tcp".into() } else { "udp".into() },
+        transport: if quic.is_some() {
+            "quic".into()
+        } else if transport == Transport::Tcp {
+            "tcp".into()
+        } else {
+            "udp".into()
+        },
         stream,
         client: Endpoint {
             ip: client.0.to_string(),
@@ -277,7 +303,11 @@ fn best_host(
     }
     if let Some(answers) = dns_by_addr.get(server) {
         // The answer the client had when it connected; else the first one.
-        let pick = answers.iter().rev().find(|a| a.ts <= start).or(answers.first());
+        let pick = answers
+            .iter()
+            .rev()
+            .find(|a| a.ts <= start)
+            .or(answers.first());
         if let Some(a) = pick {
             return (Some(a.name.clone()), Some("dns".into()));
         }
@@ -302,7 +332,11 @@ fn tcp_facts(t: &TcpState) -> TcpFacts {
     };
     let (closed_by, close) = close_summary(t);
     let idle_before_close = t.first_close.map(|(_, o, _)| {
-        let from = t.last_payload_before_close.or(t.ack).or(t.syn_ack).or(t.syn);
+        let from = t
+            .last_payload_before_close
+            .or(t.ack)
+            .or(t.syn_ack)
+            .or(t.syn);
         from.map(|f| o.ts.secs_since(f.ts).max(0.0)).unwrap_or(0.0)
     });
     TcpFacts {
@@ -404,7 +438,11 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
     } else {
         (false, None)
     };
-    let completed = if tls13 { f.finished[0] } else { f.finished[0] && f.finished[1] } || (f.app[0].records > 0 && f.app[1].records > 0 && sh.is_some());
+    let completed = if tls13 {
+        f.finished[0]
+    } else {
+        f.finished[0] && f.finished[1]
+    } || (f.app[0].records > 0 && f.app[1].records > 0 && sh.is_some());
     let (outcome, aborted_after) = outcome(f, tcp, completed);
     let handshake = f
         .events
@@ -438,7 +476,11 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
     };
     let versions_offered = ch
         .map(|c| {
-            let v = if c.supported_versions.is_empty() { vec![c.version] } else { c.supported_versions.clone() };
+            let v = if c.supported_versions.is_empty() {
+                vec![c.version]
+            } else {
+                c.supported_versions.clone()
+            };
             v.iter().map(|v| format!("0x{v:04x}")).collect()
         })
         .unwrap_or_default();
@@ -477,7 +519,11 @@ fn outcome(f: &TlsFactsRaw, tcp: Option<&TcpState>, completed: bool) -> (String,
         return ("unknown".into(), None);
     }
     // The first fatal (or encrypted) alert, else the first FIN/RST.
-    let alert = f.alerts.iter().find(|a| a.encrypted || a.level == Some(2)).map(|a| (a.side, a.origin));
+    let alert = f
+        .alerts
+        .iter()
+        .find(|a| a.encrypted || a.level == Some(2))
+        .map(|a| (a.side, a.origin));
     let close = tcp.and_then(|t| t.first_close).map(|(s, o, _)| (s, o));
     let abort = match (alert, close) {
         (Some(a), Some(c)) if c.1.frame < a.1.frame => Some(c),
@@ -492,7 +538,13 @@ fn outcome(f: &TlsFactsRaw, tcp: Option<&TcpState>, completed: bool) -> (String,
         .iter()
         .filter(|e| e.origin.frame <= at.frame && e.kind != "change_cipher_spec")
         .last()
-        .map(|e| if e.kind == "encrypted_handshake" && e.side == Side::Server { "encrypted_server_flight".to_string() } else { e.kind.to_string() });
+        .map(|e| {
+            if e.kind == "encrypted_handshake" && e.side == Side::Server {
+                "encrypted_server_flight".to_string()
+            } else {
+                e.kind.to_string()
+            }
+        });
     let outcome = match side {
         Side::Client => "aborted_by_client",
         Side::Server => "aborted_by_server",
@@ -501,7 +553,9 @@ fn outcome(f: &TlsFactsRaw, tcp: Option<&TcpState>, completed: bool) -> (String,
 }
 
 fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {
-    let Some(first) = f.events.first() else { return };
+    let Some(first) = f.events.first() else {
+        return;
+    };
     // The handshake ends with the last handshake record before application data flows.
     let first_app = f.app.iter().filter_map(|a| a.first).map(|o| o.ts).min();
     let end = f
@@ -599,7 +653,11 @@ fn http_phases(exchanges: &[Exchange], phases: &mut Vec<Phase>) {
     }
     // Silence between exchanges on a kept-alive connection.
     for w in exchanges.windows(2) {
-        let prev_end = w[0].response.as_ref().and_then(|r| r.end.or(r.start)).or(w[0].end);
+        let prev_end = w[0]
+            .response
+            .as_ref()
+            .and_then(|r| r.end.or(r.start))
+            .or(w[0].end);
         if let (Some(p), Some(n)) = (prev_end, w[1].start) {
             if n.ts.secs_since(p.ts) >= IDLE_PHASE_MIN_SECS {
                 phases.push(Phase {
@@ -649,14 +707,22 @@ fn request_report(e: &Exchange) -> HttpRequest {
         location: r.and_then(|r| r.location.clone()),
         alt_svc: r.and_then(|r| r.alt_svc.clone()),
         response_body_bytes: r.map(|r| r.body_bytes),
+        response_missing_bytes: r.map(|r| r.missing_bytes).unwrap_or(0),
         interim_responses: e.interim,
     }
 }
 
 fn http_facts(h: &Http1Conn, h2: Option<H2Facts>) -> HttpFacts {
-    let version = h.exchanges.first().map(|e| e.version.clone()).unwrap_or_else(|| {
-        h.unmatched.first().map(|r| r.version.clone()).unwrap_or_else(|| "HTTP/1.1".into())
-    });
+    let version = h
+        .exchanges
+        .first()
+        .map(|e| e.version.clone())
+        .unwrap_or_else(|| {
+            h.unmatched
+                .first()
+                .map(|r| r.version.clone())
+                .unwrap_or_else(|| "HTTP/1.1".into())
+        });
     HttpFacts {
         version: if h2.is_some() { "h2c".into() } else { version },
         requests: h.exchanges.iter().map(request_report).collect(),
@@ -664,9 +730,13 @@ fn http_facts(h: &Http1Conn, h2: Option<H2Facts>) -> HttpFacts {
             .unmatched
             .iter()
             .map(|r| {
-                let s = r.start.unwrap_or(Origin { frame: 0, ts: Ts::default() });
+                let s = r.start.unwrap_or(Origin {
+                    frame: 0,
+                    ts: Ts::default(),
+                });
                 HttpResponseOnly {
                     status: r.status,
+                    missing_bytes: r.missing_bytes,
                     version: r.version.clone(),
                     frame: s.frame,
                     ts: secs(s.ts),
@@ -682,7 +752,12 @@ fn http_facts(h: &Http1Conn, h2: Option<H2Facts>) -> HttpFacts {
 
 fn http_facts_h2(h2: &H2Conn, before: Option<&Http1Conn>) -> HttpFacts {
     let facts = H2Facts {
-        started_by: if h2.started_by_upgrade { "upgrade" } else { "prior_knowledge" }.into(),
+        started_by: if h2.started_by_upgrade {
+            "upgrade"
+        } else {
+            "prior_knowledge"
+        }
+        .into(),
         frames: h2.frames,
         frames_by_type: h2.frames_by_type(),
         streams: h2.streams.clone(),

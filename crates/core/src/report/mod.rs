@@ -347,6 +347,8 @@ pub struct HttpRequest {
     pub location: Option<String>,
     pub alt_svc: Option<String>,
     pub response_body_bytes: Option<u64>,
+    /// Response body bytes lost in the capture (0 when the whole response was seen).
+    pub response_missing_bytes: u64,
     /// 1xx responses (100 Continue, ...) before the final one.
     pub interim_responses: u32,
 }
@@ -355,6 +357,8 @@ pub struct HttpRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HttpResponseOnly {
     pub status: u16,
+    /// Body bytes lost in the capture.
+    pub missing_bytes: u64,
     pub version: String,
     pub frame: u64,
     pub ts: f64,

@@ -22,9 +22,15 @@ pub fn corpus() -> Option<Vec<PathBuf>> {
         Ok(e) => e,
         Err(e) => {
             if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("corpus missing at {}: {e} (CI=true requires it)", dir.display());
+                panic!(
+                    "corpus missing at {}: {e} (CI=true requires it)",
+                    dir.display()
+                );
             }
-            eprintln!("SKIPPED: shared capture corpus not found at {} ({e})", dir.display());
+            eprintln!(
+                "SKIPPED: shared capture corpus not found at {} ({e})",
+                dir.display()
+            );
             return None;
         }
     };
@@ -36,13 +42,20 @@ pub fn corpus() -> Option<Vec<PathBuf>> {
         })
         .collect();
     files.sort();
-    assert!(files.len() >= 30, "expected the full corpus in {}, found {} captures", dir.display(), files.len());
+    assert!(
+        files.len() >= 30,
+        "expected the full corpus in {}, found {} captures",
+        dir.display(),
+        files.len()
+    );
     Some(files)
 }
 
 pub fn stem(path: &Path) -> String {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.trim_end_matches(".pcapng").trim_end_matches(".pcap").to_string()
+    name.trim_end_matches(".pcapng")
+        .trim_end_matches(".pcap")
+        .to_string()
 }
 
 pub fn analyze(path: &Path) -> connscope_core::Report {

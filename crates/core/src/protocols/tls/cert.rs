@@ -74,7 +74,9 @@ fn key_ids_agree(cert: &X509Certificate<'_>) -> bool {
     for ext in cert.extensions() {
         match ext.parsed_extension() {
             ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0),
-            ParsedExtension::AuthorityKeyIdentifier(a) => aki = a.key_identifier.as_ref().map(|k| k.0),
+            ParsedExtension::AuthorityKeyIdentifier(a) => {
+                aki = a.key_identifier.as_ref().map(|k| k.0)
+            }
             _ => {}
         }
     }

@@ -4,14 +4,14 @@
 
 use super::names::{is_grease, is_tls13};
 use tls_parser::{
-    parse_tls_client_hello_extension, parse_tls_handshake_client_hello, parse_tls_handshake_server_hello,
-    parse_tls_server_hello_extension, SNIType, TlsExtension,
+    parse_tls_client_hello_extension, parse_tls_handshake_client_hello,
+    parse_tls_handshake_server_hello, parse_tls_server_hello_extension, SNIType, TlsExtension,
 };
 
 /// SHA-256("HelloRetryRequest"): a ServerHello with this random is a HelloRetryRequest.
 const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
-    0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 const EXT_SESSION_TICKET: u16 = 35;
@@ -53,7 +53,9 @@ fn walk_extensions(mut ext: &[u8]) -> Vec<(u16, &[u8])> {
     while ext.len() >= 4 && out.len() < 128 {
         let ty = u16::from_be_bytes([ext[0], ext[1]]);
         let len = usize::from(u16::from_be_bytes([ext[2], ext[3]]));
-        let Some(whole) = ext.get(..4 + len) else { break };
+        let Some(whole) = ext.get(..4 + len) else {
+            break;
+        };
         out.push((ty, whole));
         ext = &ext[4 + len..];
     }
@@ -97,7 +99,11 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHelloFacts> {
                 f.alpn = protocols.iter().map(|p| text(p)).collect();
             }
             TlsExtension::SupportedVersions(versions) => {
-                f.supported_versions = versions.iter().map(|v| v.0).filter(|v| !is_grease(*v)).collect();
+                f.supported_versions = versions
+                    .iter()
+                    .map(|v| v.0)
+                    .filter(|v| !is_grease(*v))
+                    .collect();
             }
             _ => {}
         }
@@ -119,7 +125,13 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHelloFacts> {
         (legacy, random, &[][..], cipher, ext)
     } else {
         let (_, sh) = parse_tls_handshake_server_hello(body).ok()?;
-        (sh.version.0, sh.random, sh.session_id.unwrap_or_default(), sh.cipher.0, sh.ext.unwrap_or_default())
+        (
+            sh.version.0,
+            sh.random,
+            sh.session_id.unwrap_or_default(),
+            sh.cipher.0,
+            sh.ext.unwrap_or_default(),
+        )
     };
     let mut f = ServerHelloFacts {
         version,

@@ -105,7 +105,12 @@ impl TlsFactsRaw {
 
     fn push_event(&mut self, kind: &'static str, code: Option<u8>, origin: Origin, side: Side) {
         if self.events.len() < MAX_EVENTS {
-            self.events.push(HsEvent { kind, code, origin, side });
+            self.events.push(HsEvent {
+                kind,
+                code,
+                origin,
+                side,
+            });
         } else {
             self.events_dropped = self.events_dropped.saturating_add(1);
         }
@@ -180,7 +185,8 @@ impl TlsConn {
                     d.record_start = Some(origin);
                 }
                 let take = (5 - d.header_len as usize).min(data.len());
-                d.header[d.header_len as usize..d.header_len as usize + take].copy_from_slice(&data[..take]);
+                d.header[d.header_len as usize..d.header_len as usize + take]
+                    .copy_from_slice(&data[..take]);
                 d.header_len += take as u8;
                 data = &data[take..];
                 if d.header_len < 5 {
@@ -188,10 +194,15 @@ impl TlsConn {
                 }
                 let h = d.header;
                 let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
-                let valid = (CT_CCS..=CT_HEARTBEAT).contains(&h[0]) && h[1] == 3 && len <= MAX_RECORD;
+                let valid =
+                    (CT_CCS..=CT_HEARTBEAT).contains(&h[0]) && h[1] == 3 && len <= MAX_RECORD;
                 if !valid {
                     d.dead = true;
-                    let what = if d.records == 0 { "does not start with a TLS record" } else { "stops looking like TLS records" };
+                    let what = if d.records == 0 {
+                        "does not start with a TLS record"
+                    } else {
+                        "stops looking like TLS records"
+                    };
                     notes.add(
                         "tls_unparsed",
                         format!("the {} stream {what} at frame {} (bytes {:02x?}); the rest of that direction is not read", side.as_str(), origin.frame, &h),
@@ -286,10 +297,16 @@ impl TlsConn {
             }
             CT_HANDSHAKE => {
                 if encrypted {
-                    if self.facts.events.iter().all(|e| !(e.side == side && e.kind == "encrypted_handshake")) {
+                    if self
+                        .facts
+                        .events
+                        .iter()
+                        .all(|e| !(e.side == side && e.kind == "encrypted_handshake"))
+                    {
                         self.facts.finished[i] = true;
                     }
-                    self.facts.push_event("encrypted_handshake", None, end, side);
+                    self.facts
+                        .push_event("encrypted_handshake", None, end, side);
                 } else {
                     let d = &mut self.dirs[i];
                     if d.handshake.len() + body.len() > MAX_HANDSHAKE_MESSAGE {
@@ -328,7 +345,13 @@ impl TlsConn {
                 Side::Client => {
                     if len == TLS13_ENCRYPTED_ALERT_LEN {
                         if f.alerts.len() < MAX_ALERTS {
-                            f.alerts.push(AlertEvent { side, level: None, description: None, encrypted: true, origin: end });
+                            f.alerts.push(AlertEvent {
+                                side,
+                                level: None,
+                                description: None,
+                                encrypted: true,
+                                origin: end,
+                            });
                         }
                     } else {
                         f.finished[0] = true;
@@ -349,7 +372,14 @@ impl TlsConn {
             let len = (usize::from(h[1]) << 16) | (usize::from(h[2]) << 8) | usize::from(h[3]);
             if len + 4 > MAX_HANDSHAKE_MESSAGE {
                 self.dirs[i].dead = true;
-                notes.add("limit", format!("TLS handshake message claims {len} bytes at frame {}: not read", end.frame), Some(end.frame));
+                notes.add(
+                    "limit",
+                    format!(
+                        "TLS handshake message claims {len} bytes at frame {}: not read",
+                        end.frame
+                    ),
+                    Some(end.frame),
+                );
                 return;
             }
             if buf.len() < 4 + len {
@@ -376,7 +406,11 @@ impl TlsConn {
                         f.client_hello = Some(ch);
                     }
                 }
-                None => notes.add("tls_unparsed", format!("ClientHello at frame {} could not be parsed", end.frame), Some(end.frame)),
+                None => notes.add(
+                    "tls_unparsed",
+                    format!("ClientHello at frame {} could not be parsed", end.frame),
+                    Some(end.frame),
+                ),
             },
             2 => match hello::server_hello(body) {
                 Some(sh) if sh.is_hello_retry => {
@@ -393,7 +427,11 @@ impl TlsConn {
                         self.dirs[1].handshake.clear();
                     }
                 }
-                None => notes.add("tls_unparsed", format!("ServerHello at frame {} could not be parsed", end.frame), Some(end.frame)),
+                None => notes.add(
+                    "tls_unparsed",
+                    format!("ServerHello at frame {} could not be parsed", end.frame),
+                    Some(end.frame),
+                ),
             },
             6 => f.hello_retry = true,
             4 => f.new_session_ticket = true,
