@@ -264,7 +264,7 @@ mod tests {
         z.packet(1, f(A), 10, 20, 100);
         z.packet(0, f(F | A), 12, 0, 100);
         z.packet(1, f(F | A), 30, 0, 100);
-        assert_eq!(z.history(), "ShADadFf");
+        assert_eq!(z.history(), "ShADdFf");
         assert_eq!(z.conn_state(), "SF");
     }
 

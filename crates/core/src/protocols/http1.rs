@@ -356,7 +356,11 @@ impl Http1Conn {
             Body::UntilClose => (data.len(), Some(Body::UntilClose)),
             Body::Chunked(state) => self.chunked(i, state, data),
         };
-        self.add_body_bytes(side, consumed as u64);
+        // Chunk-size lines and trailers are framing, not body.
+        let framing = matches!(body, Body::Chunked(Chunk::Size | Chunk::DataEnd | Chunk::Trailer));
+        if !framing {
+            self.add_body_bytes(side, consumed as u64);
+        }
         self.dirs[i].body = next;
         if next.is_none() {
             self.message_done(side, origin);
