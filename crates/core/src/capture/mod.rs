@@ -189,10 +189,16 @@ impl CaptureReader {
         if matches!(self.format, Format::Sniffing) {
             let message = if self.info.file_bytes == 0 && self.carry.is_empty() {
                 "empty file (0 bytes): not a pcap or pcapng file".to_string()
+            } else if self.carry.len() < 4 {
+                format!(
+                    "not a pcap or pcapng file: only {} byte{} ({})",
+                    self.carry.len(),
+                    if self.carry.len() == 1 { "" } else { "s" },
+                    describe_start(&self.carry)
+                )
             } else {
                 format!(
-                    "not a pcap or pcapng file: only {} bytes ({})",
-                    self.carry.len(),
+                    "not a pcap or pcapng file ({})",
                     describe_start(&self.carry)
                 )
             };
@@ -335,11 +341,18 @@ fn sniff_need(buf: &[u8]) -> Result<Need, (String, &'static str)> {
     if le == PCAPNG_SHB {
         return pcapng::shb_need(buf);
     }
+    // Read a little more before giving up, so the message can say what the file is.
+    if buf.len() < SNIFF_CONTEXT {
+        return Ok(Need::Header(SNIFF_CONTEXT));
+    }
     Err((
         format!("not a pcap or pcapng file ({})", describe_start(buf)),
         "not_a_capture",
     ))
 }
+
+/// Bytes looked at to name a file that is not a capture.
+const SNIFF_CONTEXT: usize = 64;
 
 fn sniff_format(header: &[u8], info: &mut CaptureInfo) -> Result<Format, (String, &'static str)> {
     if header.len() == pcap::FILE_HEADER_LEN {

@@ -357,7 +357,10 @@ impl Http1Conn {
             Body::Chunked(state) => self.chunked(i, state, data),
         };
         // Chunk-size lines and trailers are framing, not body.
-        let framing = matches!(body, Body::Chunked(Chunk::Size | Chunk::DataEnd | Chunk::Trailer));
+        let framing = matches!(
+            body,
+            Body::Chunked(Chunk::Size | Chunk::DataEnd | Chunk::Trailer)
+        );
         if !framing {
             self.add_body_bytes(side, consumed as u64);
         }
