@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 mod lab;
+mod test;
 mod util;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -26,9 +27,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         "lab" => lab::main(rest),
+        "test" => test::main(rest),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
     };
-    let _ = rest;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

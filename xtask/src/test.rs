@@ -1,0 +1,29 @@
+//! `cargo xtask test`: every test, from a bare machine. Installs what is missing (the wasm
+//! target), then runs the native tests, the wasm build of the core, and the browser tests.
+
+use crate::util::{root, run};
+use std::process::Command;
+
+/// Adds the wasm32 target when rustup lacks it (a fresh machine does).
+pub fn ensure_wasm_target() -> Result<(), String> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup not found: {e}"))?;
+    if !String::from_utf8_lossy(&out.stdout).contains("wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+pub fn main(_args: &[String]) -> Result<(), String> {
+    let root = root();
+    ensure_wasm_target()?;
+    run(Command::new("cargo").current_dir(&root).args(["test", "--workspace", "--locked"]))?;
+    // The core must build for the browser as well as natively.
+    run(Command::new("cargo")
+        .current_dir(&root)
+        .args(["build", "--locked", "--target", "wasm32-unknown-unknown", "-p", "connscope-core"]))?;
+    eprintln!("xtask test: all tests passed");
+    Ok(())
+}
