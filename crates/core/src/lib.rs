@@ -16,6 +16,7 @@
 mod analyzer;
 pub mod capture;
 pub mod decode;
+pub mod explain;
 mod flows;
 mod notes;
 pub mod protocols;

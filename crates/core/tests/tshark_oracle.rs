@@ -101,7 +101,7 @@ fn check_tcp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
                 c.packets
             ));
         }
-        let a_is_client = client(c) == a && !(a == b);
+        let a_is_client = client(c) == a && (a != b);
         let (ab, ba) = if a_is_client || a == b {
             (c.bytes_client, c.bytes_server)
         } else {
@@ -122,7 +122,7 @@ fn check_tcp(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
         };
         let flags = |col: &str| -> (bool, bool) {
             let v = get(row, col);
-            let client_sent = v.chars().any(|l| side_of(l));
+            let client_sent = v.chars().any(&side_of);
             let server_sent = v.chars().any(|l| !side_of(l));
             (client_sent, server_sent)
         };

@@ -89,12 +89,14 @@ pub fn segment(
             t.syn_ack.get_or_insert(origin);
             t.server_isn.get_or_insert(seg.seq);
         }
-        Side::Client if flags.ack() && !flags.syn() && t.ack.is_none() => {
-            if t.server_isn
-                .is_some_and(|isn| seg.ack == isn.wrapping_add(1))
-            {
-                t.ack = Some(origin);
-            }
+        Side::Client
+            if flags.ack()
+                && !flags.syn()
+                && t.ack.is_none()
+                && t.server_isn
+                    .is_some_and(|isn| seg.ack == isn.wrapping_add(1)) =>
+        {
+            t.ack = Some(origin);
         }
         _ => {}
     }

@@ -50,11 +50,12 @@ impl<'a> ReportBuilder<'a> {
             );
         }
         let dns_by_addr = &state.dns_by_addr;
-        let connections: Vec<Connection> = state
+        let mut connections: Vec<Connection> = state
             .conns
             .into_iter()
             .map(|c| connection(c, dns_by_addr))
             .collect();
+        crate::explain::explain(&mut connections);
         let hosts = host_groups(&connections);
         let dns = state
             .dns_names
@@ -536,8 +537,7 @@ fn outcome(f: &TlsFactsRaw, tcp: Option<&TcpState>, completed: bool) -> (String,
     let after = f
         .events
         .iter()
-        .filter(|e| e.origin.frame <= at.frame && e.kind != "change_cipher_spec")
-        .last()
+        .rfind(|e| e.origin.frame <= at.frame && e.kind != "change_cipher_spec")
         .map(|e| {
             if e.kind == "encrypted_handshake" && e.side == Side::Server {
                 "encrypted_server_flight".to_string()

@@ -21,6 +21,8 @@ const MAX_EVENTS: usize = 64;
 const MAX_ALERTS: usize = 16;
 /// Application-data turns kept per connection.
 pub const MAX_TURNS: usize = 512;
+/// Records in one direction this far apart belong to different turns.
+const TURN_GAP_SECS: f64 = 1.0;
 /// Encrypted alert size in TLS 1.3: 2 bytes + content type + 16-byte AEAD tag.
 const TLS13_ENCRYPTED_ALERT_LEN: usize = 19;
 
@@ -122,7 +124,9 @@ impl TlsFactsRaw {
         a.bytes += len as u64;
         a.first.get_or_insert(start);
         a.last = Some(end);
-        if let Some(t) = self.turns.last_mut().filter(|t| t.side == side) {
+        // A long silence splits a turn: a record after it is a new message, not more of the same.
+        let continues = |t: &Turn| t.side == side && start.ts.secs_since(t.last.ts) < TURN_GAP_SECS;
+        if let Some(t) = self.turns.last_mut().filter(|t| continues(t)) {
             t.last = end;
             t.records = t.records.saturating_add(1);
             t.bytes += len as u64;
@@ -360,6 +364,20 @@ impl TlsConn {
                     return;
                 }
             }
+        }
+        // After a TLS 1.3 handshake a record this size is an alert (close_notify, mostly):
+        // two bytes of content would be an odd application write.
+        if f.is_tls13() && len == TLS13_ENCRYPTED_ALERT_LEN {
+            if f.alerts.len() < MAX_ALERTS {
+                f.alerts.push(AlertEvent {
+                    side,
+                    level: None,
+                    description: None,
+                    encrypted: true,
+                    origin: end,
+                });
+            }
+            return;
         }
         f.app_record(side, len, start, end);
     }

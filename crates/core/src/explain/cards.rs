@@ -1,0 +1,115 @@
+//! Concept cards: for each cause, what it is, why browsers do it, and how to confirm it in
+//! Wireshark. The words are ours; the numbers are cited.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConceptCard {
+    pub id: String,
+    pub title: String,
+    pub what: String,
+    pub why: String,
+    /// How to see it yourself in Wireshark.
+    pub wireshark: String,
+    /// Numbers that matter, each with its source.
+    pub numbers: Vec<String>,
+}
+
+fn card(
+    id: &str,
+    title: &str,
+    what: &str,
+    why: &str,
+    wireshark: &str,
+    numbers: &[&str],
+) -> ConceptCard {
+    ConceptCard {
+        id: id.into(),
+        title: title.into(),
+        what: what.into(),
+        why: why.into(),
+        wireshark: wireshark.into(),
+        numbers: numbers.iter().map(|n| n.to_string()).collect(),
+    }
+}
+
+/// One card per cause id in [`super::CAUSES`].
+pub fn all() -> Vec<ConceptCard> {
+    vec![
+        card("first_for_host", "First connection to a host",
+            "The first time a page needs something from a host, the browser has no connection to it and must open one: a TCP handshake, then (for HTTPS) a TLS handshake, then the request.",
+            "Connections are per host (and port and scheme). Nothing can be sent before a connection exists, which is why the first request to every new host pays one or more round trips of set-up.",
+            "Filter `tcp.flags.syn==1 && tcp.flags.ack==0` and look at the first SYN to each server address; `tls.handshake.extensions_server_name` names the host.",
+            &["TCP handshake: 1 round trip (RFC 9293)", "TLS 1.3 handshake: 1 more round trip, TLS 1.2: 2 (RFC 8446 §2, RFC 5246 §7.3)"]),
+        card("parallel_for_host", "Parallel connections to one host",
+            "HTTP/1.1 carries one request at a time on a connection. To fetch many resources at once, browsers open several connections to the same host and spread the requests over them.",
+            "Waiting for each response before sending the next request would be slow; a handful of parallel connections keeps the page loading while not overloading the server.",
+            "`tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==SERVER`: several SYNs within milliseconds. Statistics → Conversations shows them side by side.",
+            &["Chromium and Firefox: 6 connections per host (Chromium kMaxSocketsPerGroup; Firefox network.http.max-persistent-connections-per-server)", "RFC 2616 §8.1.4 and Internet Explorer ≤ 7: 2", "Chromium: 256 sockets in total"]),
+        card("replaces_closed", "A new connection because the old one closed",
+            "A kept-alive connection can carry request after request, until someone closes it. After that, the next request to the host needs a new connection.",
+            "Servers close idle connections to free resources (keep-alive timeout) or after responses marked `Connection: close`; HTTP/1.0 closes after every response. Browsers close idle sockets too.",
+            "Follow the earlier connection (`tcp.stream eq N`): its last packets are FIN or RST; `http.connection == \"close\"` marks responses that asked for it. The new SYN comes after.",
+            &["Apache KeepAliveTimeout 5 s, MaxKeepAliveRequests 100", "nginx keepalive_timeout 75 s", "Chromium closes used idle sockets after 300 s; Firefox after 115 s"]),
+        card("speculative_unused", "Preconnected, never used",
+            "Browsers connect before they know a request will need it: the loading predictor preconnects to origins it expects, and pages ask for it with <link rel=preconnect>. Some of these connections are never used.",
+            "A ready connection saves a round trip or two when the request comes; an unused one costs little. Over HTTP/2 one connection serves all requests, so an extra preconnected socket is dropped at once.",
+            "The connection completes its TCP (and TLS) handshake, then no application data flows from the client: `tcp.stream eq N && tls.record.content_type == 23` shows nothing from the client.",
+            &["Chromium's predictor preconnects up to 2 sockets to the navigated origin", "Chromium closes unused idle sockets after 60 s"]),
+        card("speculative_used_later", "Preconnected, used later",
+            "A connection opened ahead of need sits idle after its handshake until a request comes along and uses it.",
+            "The request that finally uses it does not wait for any handshake: that is the point of preconnecting (predictor, <link rel=preconnect>).",
+            "Compare the end of the handshake with the client's first application data on `tcp.stream eq N`: a connection opened for a waiting request sends it at once; this one waits.",
+            &["Chromium's predictor preconnects up to 2 sockets to the navigated origin", "An on-demand connection sends its request within a millisecond of becoming ready"]),
+        card("cert_rejected", "Certificate rejected",
+            "The browser received the server's certificate, could not verify it (unknown issuer, self-signed, wrong name, expired) and aborted the handshake. The user sees a certificate warning.",
+            "A certificate the browser cannot trust could belong to an attacker; the browser will not send anything over such a connection unless the user explicitly proceeds.",
+            "`tls.alert_message.desc` shows bad_certificate (42), certificate_unknown (46) or unknown_ca (48) from the client in TLS 1.2; in TLS 1.3 the alert is encrypted: a short client record right after the server's flight, then FIN/RST.",
+            &["RFC 8446 §6.2: fatal alerts end the connection", "Alert codes: bad_certificate 42, certificate_expired 45, certificate_unknown 46, unknown_ca 48"]),
+        card("retry_after_cert_warning", "Retry after clicking through a certificate warning",
+            "After rejected handshakes, the user proceeded past the warning. The browser connects again, this time accepting the certificate for that host, and loads the page.",
+            "The rejected connections are never reused; the decision to accept the certificate is made by a person, so the retry follows after a human pause (seconds), not milliseconds.",
+            "Several short connections ending in client alerts, then — seconds later — a connection to the same host whose handshake completes and carries data.",
+            &["Chromium remembers the exception per host (SSLConfig allowed_bad_certs) for the session"]),
+        card("auth_retry", "Authentication retry",
+            "The server answered 401 Unauthorized (or 407 from a proxy) with a WWW-Authenticate challenge; the browser repeats the request with credentials. If the challenged connection closed, the repeat needs a new one. NTLM and Negotiate authenticate the connection itself, so each connection must authenticate.",
+            "HTTP authentication is challenge–response: the first request goes without credentials (or with a first NTLM message), the server says which scheme it wants.",
+            "`http.response.code == 401` then a request with `http.authorization` — on the same `tcp.stream` if the connection stayed open, on a new one if it closed.",
+            &["RFC 9110 §11.6.1 (WWW-Authenticate), §15.5.2 (401)", "RFC 4559 (Negotiate); NTLM is connection-bound"]),
+        card("handshake_failed", "Connection or handshake failed",
+            "The connection never became usable: the server refused it (RST to the SYN), never answered, or a TLS handshake ended with an alert such as handshake_failure.",
+            "Nothing listens on the port, a firewall drops the SYN, or client and server share no protocol version, cipher or extension.",
+            "`tcp.flags.reset==1` right after a SYN; repeated SYNs with no SYN-ACK; `tls.alert_message` from the server.",
+            &["RFC 9293 §3.10.7.1: SYN to a closed port → RST", "RFC 6298: SYN retransmitted after 1 s, then doubling"]),
+        card("address_fallback", "Address family fallback (Happy Eyeballs)",
+            "A host name often has both IPv6 and IPv4 addresses. The client tries one family and, if it fails or is slow, the other.",
+            "A broken IPv6 path must not make a site unreachable; racing the families keeps connections fast.",
+            "Two SYNs to the same port on different address families (`ipv6` then `ip`), the second after a RST, a timeout, or a fixed delay.",
+            &["RFC 8305: Connection Attempt Delay 250 ms recommended", "Chromium starts IPv4 300 ms after IPv6"]),
+        card("protocol_switch", "A new connection for another protocol",
+            "The request moved to a different protocol: a redirect from http:// to https://, an Upgrade, or an Alt-Svc advertising HTTP/3.",
+            "A different scheme or protocol means a different connection: HTTPS needs TLS on port 443, HTTP/3 runs over QUIC on UDP.",
+            "`http.response.code in {301 302 307 308}` with `http.location` starting with https://, followed by a TLS ClientHello to the same host.",
+            &["RFC 9110 §15.4 (redirects)", "RFC 7838 (Alt-Svc)"]),
+        card("separate_pool", "Separate socket pool",
+            "A browser opened a second connection to a host although an idle one existed, because the two requests belong to different socket pools.",
+            "Requests with credentials (cookies) and without (CORS anonymous, crossorigin=anonymous, third-party with cookies blocked) must not share a connection, and pools are partitioned by the top-level site.",
+            "Two connections to the same host at the same time, one idle; with the key log, the requests on each differ in their Cookie headers.",
+            &["Chromium socket pool group: host, port, scheme, privacy mode, network anonymization key"]),
+        card("name_lookup", "Name lookup (DNS, mDNS, LLMNR)",
+            "Before connecting to a name, the client asks for its addresses. The answers tell which server address a later connection goes to.",
+            "IP needs addresses; people and URLs use names.",
+            "`dns` — match `dns.a` / `dns.aaaa` answers with the server address of the next SYN.",
+            &["RFC 1035 (DNS), RFC 6762 (mDNS), RFC 4795 (LLMNR)"]),
+        card("connectionless", "UDP datagrams",
+            "A flow of UDP datagrams: no handshake, no close; it is listed to account for the traffic.",
+            "Many local protocols (NetBIOS, DHCP, SSDP) and QUIC run over UDP.",
+            "`udp.stream eq N`.",
+            &["RFC 768"]),
+        card("unknown", "No rule fits",
+            "The capture does not show enough to say why this connection exists, so no cause is claimed.",
+            "Captures that start mid-page-load, missing packets, or encrypted traffic without keys hide the evidence.",
+            "Look at `tcp.stream eq N` and the connections around it; a key log (SSLKEYLOGFILE) often answers the question.",
+            &[]),
+    ]
+}

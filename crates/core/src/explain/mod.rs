@@ -1,0 +1,97 @@
+//! Why each connection exists: a fixed cause vocabulary, one rule per module (with its constants
+//! and where they come from), run in a fixed order over what the capture shows. Deterministic:
+//! the same report in, the same explanations out.
+//!
+//! The rules read only the report (times, handshake outcomes, requests or TLS record turns, who
+//! closed), so they run the same on facts seen in cleartext and on facts from decryption.
+
+mod attributes;
+pub mod cards;
+mod rules;
+mod text;
+mod view;
+
+use crate::report::{Attribute, Connection, Evidence, Explanation, Rule};
+use view::View;
+
+/// The stable cause ids (documented in `cards`).
+pub const CAUSES: [&str; 15] = [
+    "first_for_host",
+    "parallel_for_host",
+    "replaces_closed",
+    "speculative_unused",
+    "speculative_used_later",
+    "cert_rejected",
+    "retry_after_cert_warning",
+    "auth_retry",
+    "handshake_failed",
+    "address_fallback",
+    "protocol_switch",
+    "separate_pool",
+    "name_lookup",
+    "connectionless",
+    "unknown",
+];
+
+/// A rule's verdict, before it is worded.
+pub struct Finding {
+    pub cause: &'static str,
+    pub headline: String,
+    pub details: String,
+    pub evidence: Vec<Evidence>,
+    pub rule: Option<Rule>,
+    pub confidence: &'static str,
+    pub related: Vec<u32>,
+}
+
+/// What a rule sees: the connection, and all connections (for the ones before it).
+pub struct Ctx<'a> {
+    pub me: &'a View,
+    pub all: &'a [View],
+}
+
+impl<'a> Ctx<'a> {
+    /// Connections of the same group that started before this one.
+    pub fn earlier_in_group(&self) -> impl Iterator<Item = &'a View> + '_ {
+        let me = self.me;
+        self.all.iter().filter(move |v| {
+            v.id != me.id
+                && v.group == me.group
+                && (v.opened, v.opened_frame) < (me.opened, me.opened_frame)
+        })
+    }
+}
+
+pub fn ev(
+    text: impl Into<String>,
+    frame: Option<u64>,
+    ts: Option<f64>,
+    connection: Option<u32>,
+) -> Evidence {
+    Evidence {
+        text: text.into(),
+        frame,
+        ts,
+        connection,
+    }
+}
+
+/// Fills `explanation` on every connection.
+pub fn explain(connections: &mut [Connection]) {
+    let views: Vec<View> = connections.iter().map(View::from_connection).collect();
+    for (c, v) in connections.iter_mut().zip(&views) {
+        let ctx = Ctx { me: v, all: &views };
+        let finding = rules::first_match(&ctx, c);
+        let attributes: Vec<Attribute> = attributes::of(c, v);
+        c.explanation = Some(Explanation {
+            cause: finding.cause.to_string(),
+            headline: finding.headline,
+            details: finding.details,
+            evidence: finding.evidence,
+            rule: finding.rule,
+            confidence: finding.confidence.to_string(),
+            related: finding.related,
+            attributes,
+        });
+    }
+}

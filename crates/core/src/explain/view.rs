@@ -1,0 +1,241 @@
+//! What the rules look at: each connection reduced to times and facts that matter for "why does
+//! it exist", derived from the report (so the same rules run on decrypted facts later).
+
+use crate::report::{Connection, Side};
+
+/// Two exchanges closer than this belong to one busy stretch: a browser sends the next queued
+/// request as soon as the previous response ends, so such a gap is not idleness.
+const BUSY_MERGE_SECS: f64 = 0.010;
+
+/// How a connection's TLS handshake (or plain TCP set-up) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setup {
+    /// Usable: TCP established (cleartext) or TLS handshake completed.
+    Ready,
+    /// The client gave up during the TLS handshake.
+    AbortedByClient,
+    /// The server refused or failed the handshake.
+    AbortedByServer,
+    /// RST in answer to the SYN.
+    Refused,
+    /// SYNs only.
+    Unanswered,
+    /// Still in progress when the capture ended, or seen only partly.
+    Unknown,
+}
+
+/// A connection as the rules see it.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub id: u32,
+    pub stream: u32,
+    pub tcp: bool,
+    pub tls: bool,
+    /// Connections of one group could share requests: same client, host, port and scheme.
+    pub group: (String, String, u16, bool),
+    pub host_label: String,
+    pub client_ip: String,
+    pub server_ip: String,
+    pub server_port: u16,
+    /// When the client started it (its SYN, else its first packet).
+    pub opened: f64,
+    pub opened_frame: u64,
+    /// The client's SYN, when the capture has it.
+    pub syn_frame: Option<u64>,
+    /// When it became usable (TLS handshake done, else TCP handshake done).
+    pub ready: Option<f64>,
+    pub setup: Setup,
+    /// Start of each request (cleartext HTTP requests, or client turns of TLS records).
+    pub requests: Vec<(f64, u64)>,
+    /// The requests are counted from TLS record turns (no keys): an estimate.
+    pub requests_estimated: bool,
+    /// Stretches with a request in flight: [first request byte, end of its response].
+    pub busy: Vec<(f64, f64)>,
+    /// First FIN or RST, who sent it, whether it was a RST, and its frame.
+    pub closed: Option<(f64, Side, bool, u64)>,
+    pub end: f64,
+    /// HTTP status codes seen, in order, with the response frame.
+    pub statuses: Vec<(u16, u64, f64)>,
+    /// The last response asked to close the connection (`Connection: close` / HTTP/1.0).
+    pub response_said_close: bool,
+    /// `Location` of redirects, with their frame.
+    pub redirects: Vec<(String, u64)>,
+    pub resumed: Option<String>,
+    pub alpn: Option<String>,
+    pub ipv6: bool,
+}
+
+impl View {
+    pub fn from_connection(c: &Connection) -> View {
+        let tcp = c.transport == "tcp";
+        let tls = c.tls.is_some();
+        let host_label = c
+            .host
+            .clone()
+            .unwrap_or_else(|| c.server.ip.clone())
+            .to_ascii_lowercase();
+        let opened = c
+            .tcp
+            .as_ref()
+            .and_then(|t| t.syn)
+            .map(|s| s.ts)
+            .unwrap_or(c.start);
+        let opened_frame = c
+            .tcp
+            .as_ref()
+            .and_then(|t| t.syn)
+            .map(|s| s.frame)
+            .unwrap_or(c.first_frame);
+        let phase_end = |kind: &str| c.phases.iter().find(|p| p.kind == kind).map(|p| p.end);
+        let setup = setup_of(c);
+        let ready = match setup {
+            Setup::Ready => phase_end("tls_handshake")
+                .or(phase_end("tcp_handshake"))
+                .or(Some(opened)),
+            _ => None,
+        };
+        // Exchanges from the phases: requests and busy stretches.
+        let mut exchanges: Vec<(u32, f64, f64, u64)> = Vec::new();
+        for p in &c.phases {
+            let Some(x) = p.exchange else { continue };
+            match exchanges.iter_mut().find(|e| e.0 == x) {
+                Some(e) => {
+                    e.1 = e.1.min(p.start);
+                    e.2 = e.2.max(p.end);
+                }
+                None => exchanges.push((x, p.start, p.end, p.first_frame)),
+            }
+        }
+        exchanges.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let requests: Vec<(f64, u64)> = exchanges.iter().map(|e| (e.1, e.3)).collect();
+        let mut busy: Vec<(f64, f64)> = Vec::new();
+        for e in &exchanges {
+            match busy.last_mut() {
+                Some(b) if e.1 - b.1 <= BUSY_MERGE_SECS => b.1 = b.1.max(e.2),
+                _ => busy.push((e.1, e.2)),
+            }
+        }
+        let closed = c.tcp.as_ref().and_then(|t| {
+            [
+                (t.fin_client, Side::Client, false),
+                (t.fin_server, Side::Server, false),
+                (t.rst_client, Side::Client, true),
+                (t.rst_server, Side::Server, true),
+            ]
+            .into_iter()
+            .filter_map(|(f, side, rst)| f.map(|f| (f.ts, side, rst, f.frame)))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+        });
+        let http = c.http.as_ref();
+        let statuses = http
+            .map(|h| {
+                h.requests
+                    .iter()
+                    .filter_map(|r| Some((r.status?, r.response_frame?, r.response_ts?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let response_said_close = http.and_then(|h| h.requests.last()).is_some_and(|r| {
+            r.response_connection
+                .as_deref()
+                .is_some_and(|v| v.to_ascii_lowercase().contains("close"))
+                || (r.response_version.as_deref() == Some("HTTP/1.0")
+                    && !r
+                        .response_connection
+                        .as_deref()
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("keep-alive")))
+        });
+        let redirects = http
+            .map(|h| {
+                h.requests
+                    .iter()
+                    .filter(|r| r.status.is_some_and(|s| (300..400).contains(&s)))
+                    .filter_map(|r| Some((r.location.clone()?, r.response_frame?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        View {
+            id: c.id,
+            stream: c.stream,
+            tcp,
+            tls,
+            group: (c.client.ip.clone(), host_label.clone(), c.server.port, tls),
+            host_label,
+            client_ip: c.client.ip.clone(),
+            server_ip: c.server.ip.clone(),
+            server_port: c.server.port,
+            opened,
+            opened_frame,
+            syn_frame: c.tcp.as_ref().and_then(|t| t.syn).map(|s| s.frame),
+            ready,
+            setup,
+            requests_estimated: tls && http.is_none(),
+            requests,
+            busy,
+            closed,
+            end: c.end,
+            statuses,
+            response_said_close,
+            redirects,
+            resumed: c
+                .tls
+                .as_ref()
+                .filter(|t| t.resumed)
+                .and_then(|t| t.resumption.clone()),
+            alpn: c.tls.as_ref().and_then(|t| t.alpn.clone()),
+            ipv6: c.server.ip.contains(':'),
+        }
+    }
+
+    /// Seconds between becoming usable and the first request.
+    pub fn idle_before_first_request(&self) -> Option<f64> {
+        Some(self.requests.first()?.0 - self.ready?)
+    }
+
+    /// A request was in flight at `t`.
+    pub fn busy_at(&self, t: f64) -> bool {
+        self.busy.iter().any(|&(a, b)| a <= t && t <= b)
+    }
+
+    /// A request started within `window` seconds before `t` (or is in flight at `t`).
+    pub fn recently_used(&self, t: f64, window: f64) -> bool {
+        self.busy.iter().any(|&(a, b)| a <= t && t - b <= window)
+    }
+
+    /// Closed (FIN or RST seen) before `t`.
+    pub fn closed_before(&self, t: f64) -> bool {
+        self.closed.is_some_and(|c| c.0 <= t)
+    }
+
+    /// Open (started, not yet closed) at `t`.
+    pub fn open_at(&self, t: f64) -> bool {
+        self.opened <= t && !self.closed_before(t)
+    }
+
+    pub fn label(&self) -> String {
+        format!("#{}", self.stream)
+    }
+}
+
+fn setup_of(c: &Connection) -> Setup {
+    if let Some(t) = &c.tcp {
+        match t.close.as_str() {
+            "refused" => return Setup::Refused,
+            "unanswered" => return Setup::Unanswered,
+            _ => {}
+        }
+    }
+    match &c.tls {
+        Some(tls) => match tls.outcome.as_str() {
+            "completed" => Setup::Ready,
+            "aborted_by_client" => Setup::AbortedByClient,
+            "aborted_by_server" => Setup::AbortedByServer,
+            _ => Setup::Unknown,
+        },
+        None => match &c.tcp {
+            Some(t) if t.syn_ack.is_some() || t.syn.is_none() => Setup::Ready,
+            Some(_) => Setup::Unknown,
+            None => Setup::Ready,
+        },
+    }
+}
