@@ -282,7 +282,11 @@ impl State {
             by,
             origin,
         );
-        conn.tcp = Some(Box::default());
+        let mut tcp: Box<crate::flows::TcpState> = Box::default();
+        if client != s {
+            tcp.zeek.started_by_responder();
+        }
+        conn.tcp = Some(tcp);
         self.tcp_streams += 1;
         self.conns.push(conn);
         self.flows.insert(key, id);

@@ -72,6 +72,13 @@ impl ZeekConn {
         self.history = format!("^{swapped}");
     }
 
+    /// The first packet came from the responder: Zeek marks such connections with `^`.
+    pub fn started_by_responder(&mut self) {
+        if !self.history.starts_with('^') {
+            self.history.insert(0, '^');
+        }
+    }
+
     fn add(&mut self, side: usize, letter: char) {
         if self.history.len() < MAX_HISTORY {
             self.history.push(if side == 0 {

@@ -88,6 +88,29 @@ impl Tcp {
         }
     }
 
+    /// Sets the client's initial sequence number (a new connection on a reused port pair).
+    pub fn with_isn(mut self, isn: u32) -> Self {
+        self.cseq = isn;
+        self
+    }
+
+    /// Just the SYN (a retransmission when sent twice).
+    pub fn syn(&self, p: &mut Pcap, t: f64) {
+        p.packet(
+            t,
+            &tcp_frame(
+                self.client.0,
+                self.server.0,
+                self.client.1,
+                self.server.1,
+                self.cseq,
+                0,
+                SYN,
+                b"",
+            ),
+        );
+    }
+
     /// SYN, SYN-ACK, ACK starting at `t` (1 ms apart).
     pub fn open(&mut self, p: &mut Pcap, t: f64) {
         p.packet(
