@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+mod gen;
 mod lab;
 mod test;
 mod util;
@@ -11,6 +12,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test     install prerequisites, run every test (native, wasm build, browser)
+  gen      write a deterministic realistic capture: --size 200M --format pcap|pcapng --out FILE
   lab      capture lab: real Chromium/nginx/tcpdump captures + NetLog ground truth (tests/lab)
 ";
 
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         "lab" => lab::main(rest),
+        "gen" => gen::main(rest),
         "test" => test::main(rest),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
     };
