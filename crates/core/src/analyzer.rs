@@ -209,7 +209,9 @@ impl State {
         let key = FlowKey::new(Transport::Tcp, s, d);
         let id = match self.flows.get(&key) {
             Some(id) => {
-                let conn = &self.conns[id as usize];
+                let Some(conn) = self.conns.get_mut(id as usize) else {
+                    return;
+                };
                 let side = conn.side_of(s);
                 let reuse = conn
                     .tcp
@@ -217,7 +219,7 @@ impl State {
                     .is_some_and(|t| t.is_port_reuse(side, seg));
                 if reuse {
                     let mut budget = self.held_budget;
-                    tcp::flush(&mut self.conns[id as usize], &mut budget);
+                    tcp::flush(conn, &mut budget);
                     match self.new_tcp(key, s, d, seg, origin) {
                         Some(id) => id,
                         None => return,
@@ -336,7 +338,9 @@ impl State {
                 return;
             }
         }
-        let conn = &mut self.conns[id as usize];
+        let Some(conn) = self.conns.get_mut(id as usize) else {
+            return;
+        };
         match conn.quic.as_mut() {
             Some(q) => q.datagram(side == Side::Client, dg.payload),
             None => {
@@ -391,9 +395,10 @@ impl State {
                     self.dns_names.len() - 1
                 }
             };
-            let list = &mut self.dns_names[idx].1;
-            if !list.contains(&ip) && list.len() < 64 {
-                list.push(ip);
+            if let Some((_, list, _)) = self.dns_names.get_mut(idx) {
+                if !list.contains(&ip) && list.len() < 64 {
+                    list.push(ip);
+                }
             }
         }
     }

@@ -13,15 +13,30 @@
 //! `reassembly` (ordered byte streams) → `protocols` (TLS, HTTP/1, h2c, DNS, QUIC headers) →
 //! `report` (the serde model everyone shares).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo
+    )
+)]
+
 mod analyzer;
+mod bytes;
 pub mod capture;
 pub mod decode;
 pub mod explain;
 mod flows;
 mod notes;
 pub mod protocols;
+#[cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 mod reassembly;
 pub mod report;
+mod side;
 mod time;
 mod warnings;
 

@@ -95,7 +95,7 @@ impl Reassembler {
             }
             return self.hold(data_seq, payload, seg_len, origin, budget, out);
         }
-        let overlap = (-ahead) as u64;
+        let overlap = ahead.unsigned_abs();
         if overlap >= u64::from(seg_len) {
             return SegmentKind::Retransmission;
         }
@@ -115,14 +115,14 @@ impl Reassembler {
         out: &mut impl FnMut(StreamEvent<'_>, Origin),
     ) {
         let skip = skip as usize;
-        if skip < payload.len() {
-            out(StreamEvent::Data(&payload[skip..]), origin);
+        if let Some(rest) = payload.get(skip..).filter(|r| !r.is_empty()) {
+            out(StreamEvent::Data(rest), origin);
         }
         let captured_end = payload.len().max(skip) as u64;
         let missing = u64::from(seg_len).saturating_sub(captured_end);
         if missing > 0 {
-            self.gaps += 1;
-            self.gap_bytes += missing;
+            self.gaps = self.gaps.saturating_add(1);
+            self.gap_bytes = self.gap_bytes.saturating_add(missing);
             out(StreamEvent::Gap(missing), origin);
         }
         self.next = Some(seq.wrapping_add(seg_len));
@@ -141,7 +141,7 @@ impl Reassembler {
             return SegmentKind::Retransmission;
         }
         let fits = self.held.len() < MAX_HELD_SEGMENTS
-            && self.held_bytes + payload.len() <= MAX_HELD_PER_DIRECTION
+            && self.held_bytes.saturating_add(payload.len()) <= MAX_HELD_PER_DIRECTION
             && *budget >= payload.len();
         if !fits {
             // No room to wait for the hole to fill: give it up as a gap, then go on from here.
@@ -150,8 +150,8 @@ impl Reassembler {
             self.drain(budget, out);
             return SegmentKind::New;
         }
-        *budget -= payload.len();
-        self.held_bytes += payload.len();
+        *budget = budget.saturating_sub(payload.len());
+        self.held_bytes = self.held_bytes.saturating_add(payload.len());
         let at = self.held.partition_point(|h| seq_diff(h.seq, seq) < 0);
         self.held.insert(
             at,
@@ -174,10 +174,10 @@ impl Reassembler {
                 return;
             }
             let h = self.held.remove(0);
-            self.held_bytes -= h.data.len();
-            *budget += h.data.len();
-            let seg_len = h.data.len() as u32 + h.missing_tail;
-            let overlap = (-ahead) as u64;
+            self.held_bytes = self.held_bytes.saturating_sub(h.data.len());
+            *budget = budget.saturating_add(h.data.len());
+            let seg_len = (h.data.len() as u32).saturating_add(h.missing_tail);
+            let overlap = ahead.unsigned_abs();
             if overlap < u64::from(seg_len) {
                 self.deliver(h.seq, &h.data, seg_len, overlap, h.origin, out);
             }
@@ -195,8 +195,8 @@ impl Reassembler {
         if let Some(next) = self.next {
             let missing = seq_diff(seq, next);
             if missing > 0 {
-                self.gaps += 1;
-                self.gap_bytes += missing as u64;
+                self.gaps = self.gaps.saturating_add(1);
+                self.gap_bytes = self.gap_bytes.saturating_add(missing as u64);
                 out(StreamEvent::Gap(missing as u64), origin);
                 self.next = Some(seq);
             }

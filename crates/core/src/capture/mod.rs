@@ -1,3 +1,4 @@
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 //! Capture framing: bytes of a pcap, pcapng or gzip-compressed file, fed in chunks of any size,
 //! become numbered frames with their own timestamps and link types.
 //!
@@ -9,6 +10,7 @@ pub mod linktype;
 mod pcap;
 mod pcapng;
 
+use crate::bytes::{array, head, split, tail};
 use crate::report::ReadError;
 use crate::time::Ts;
 use gzip::GzipLayer;
@@ -133,7 +135,7 @@ impl CaptureReader {
         if !self.sniffed {
             // Two bytes tell gzip (1f 8b) from everything else.
             let take = 2usize.saturating_sub(self.sniff.len()).min(chunk.len());
-            self.sniff.extend_from_slice(&chunk[..take]);
+            self.sniff.extend_from_slice(head(chunk, take));
             if self.sniff.len() < 2 {
                 return;
             }
@@ -144,7 +146,7 @@ impl CaptureReader {
                 self.gzip = Some(GzipLayer::new());
             }
             self.feed_raw(&head, sink);
-            self.feed_raw(&chunk[take..], sink);
+            self.feed_raw(tail(chunk, take), sink);
         } else {
             self.feed_raw(chunk, sink);
         }
@@ -210,7 +212,7 @@ impl CaptureReader {
                 Ok(Need::Record(n)) | Ok(Need::Header(n)) => n,
                 Err(_) => self.carry.len(),
             };
-            let in_packet = self.info.packets + 1;
+            let in_packet = self.info.packets.saturating_add(1);
             let message = format!(
                 "file ends inside a record at offset {}: {} of {} bytes present (frame {} is cut short; the file was probably truncated)",
                 self.offset,
@@ -246,7 +248,7 @@ impl CaptureReader {
         if self.error.is_some() {
             return;
         }
-        self.info.file_bytes += input.len() as u64;
+        self.info.file_bytes = self.info.file_bytes.saturating_add(input.len() as u64);
         // First complete a record carried over from the previous chunk.
         while !self.carry.is_empty() && !input.is_empty() {
             let need = match self.need(&self.carry) {
@@ -254,15 +256,16 @@ impl CaptureReader {
                 Err((message, code)) => return self.fail_need(code, message),
             };
             let take = need.saturating_sub(self.carry.len()).min(input.len());
-            self.carry.extend_from_slice(&input[..take]);
-            input = &input[take..];
+            let (taken, rest) = split(input, take);
+            self.carry.extend_from_slice(taken);
+            input = rest;
             if self.carry.len() < need {
                 return;
             }
             if let Ok(Need::Record(n)) = self.need(&self.carry) {
                 if self.carry.len() >= n {
                     let record = std::mem::take(&mut self.carry);
-                    self.record(&record[..n], sink);
+                    self.record(head(&record, n), sink);
                     // Keep the allocation for the next straddling record.
                     self.carry = record;
                     self.carry.clear();
@@ -275,7 +278,7 @@ impl CaptureReader {
         while !input.is_empty() {
             match self.need(input) {
                 Ok(Need::Record(n)) if n <= input.len() => {
-                    let (record, rest) = input.split_at(n);
+                    let (record, rest) = split(input, n);
                     self.record(record, sink);
                     if self.error.is_some() {
                         return;
@@ -295,14 +298,14 @@ impl CaptureReader {
         let frame = if matches!(self.format, Format::Sniffing) {
             None
         } else {
-            Some(self.info.packets + 1)
+            Some(self.info.packets.saturating_add(1))
         };
         self.fail(code, message, frame);
     }
 
     fn record(&mut self, record: &[u8], sink: &mut impl CaptureSink) {
         let offset = self.offset;
-        self.offset += record.len() as u64;
+        self.offset = self.offset.saturating_add(record.len() as u64);
         let result = match &mut self.format {
             Format::Sniffing => match sniff_format(record, &mut self.info) {
                 Ok(Format::PcapNg(mut ng)) => {
@@ -330,11 +333,11 @@ const PCAP_MAGICS: [u32; 3] = [0xa1b2_c3d4, 0xa1b2_3c4d, 0xa1b2_cd34];
 const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
 
 fn sniff_need(buf: &[u8]) -> Result<Need, (String, &'static str)> {
-    let Some(magic) = buf.get(..4) else {
+    let Some(magic) = array::<4>(buf, 0) else {
         return Ok(Need::Header(4));
     };
-    let le = u32::from_le_bytes([magic[0], magic[1], magic[2], magic[3]]);
-    let be = u32::from_be_bytes([magic[0], magic[1], magic[2], magic[3]]);
+    let le = u32::from_le_bytes(magic);
+    let be = u32::from_be_bytes(magic);
     if PCAP_MAGICS.contains(&le) || PCAP_MAGICS.contains(&be) {
         return Ok(Need::Record(pcap::FILE_HEADER_LEN));
     }
@@ -372,12 +375,12 @@ fn sniff_format(header: &[u8], info: &mut CaptureInfo) -> Result<Format, (String
 
 /// "starts with 89 50 4e 47 0d 0a 1a 0a, \x89PNG\r\n..." — what a human needs to recognise the file.
 pub(crate) fn describe_start(bytes: &[u8]) -> String {
-    let head = &bytes[..bytes.len().min(8)];
-    if head.is_empty() {
+    let start = head(bytes, 8);
+    if start.is_empty() {
         return "no bytes".to_string();
     }
-    let hex: Vec<String> = head.iter().map(|b| format!("{b:02x}")).collect();
-    let text: String = head
+    let hex: Vec<String> = start.iter().map(|b| format!("{b:02x}")).collect();
+    let text: String = start
         .iter()
         .map(|&b| {
             if b.is_ascii_graphic() || b == b' ' {
@@ -426,14 +429,16 @@ fn guess_file_kind(bytes: &[u8]) -> Option<&'static str> {
 
 /// Converts seconds + fraction (in `units_per_sec`) to a timestamp, saturating on nonsense.
 pub(crate) fn ts_from_parts(secs: i64, frac: u64, units_per_sec: u64) -> Ts {
-    let frac_ns = if units_per_sec == 1_000_000_000 {
-        frac as i128
-    } else if units_per_sec == 0 {
-        0
-    } else {
-        (frac as i128 * 1_000_000_000) / units_per_sec as i128
+    let frac_ns = match units_per_sec {
+        1_000_000_000 => i128::from(frac),
+        ups => i128::from(frac)
+            .saturating_mul(1_000_000_000)
+            .checked_div(i128::from(ups))
+            .unwrap_or(0),
     };
-    let ns = secs as i128 * 1_000_000_000 + frac_ns;
+    let ns = i128::from(secs)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(frac_ns);
     Ts::from_nanos(ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
 }
 

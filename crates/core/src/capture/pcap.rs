@@ -3,6 +3,7 @@
 //! record headers.
 
 use super::{ts_from_parts, CaptureInfo, CaptureSink, Frame, Need, MAX_RECORD_LEN};
+use crate::bytes::{array, head};
 use pcap_parser::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_frame_modified};
 
 pub(super) const FILE_HEADER_LEN: usize = 24;
@@ -26,7 +27,7 @@ impl PcapFramer {
         let raw = h.network.0 as u32;
         let link_type = raw & 0x03ff_ffff;
         let fcs_len = if raw & 0x0400_0000 != 0 {
-            ((raw >> 28) * 2) as usize
+            ((raw >> 28) as usize).saturating_mul(2)
         } else {
             0
         };
@@ -55,7 +56,7 @@ impl PcapFramer {
     }
 
     fn u32_at(&self, buf: &[u8], at: usize) -> Option<u32> {
-        let b: [u8; 4] = buf.get(at..at + 4)?.try_into().ok()?;
+        let b = array::<4>(buf, at)?;
         Some(if self.big_endian {
             u32::from_be_bytes(b)
         } else {
@@ -72,7 +73,7 @@ impl PcapFramer {
                 if caplen > MAX_RECORD_LEN {
                     Need::Record(hl)
                 } else {
-                    Need::Record(hl + caplen)
+                    Need::Record(hl.saturating_add(caplen))
                 }
             }
             _ => Need::Header(hl),
@@ -86,7 +87,7 @@ impl PcapFramer {
         info: &mut CaptureInfo,
         sink: &mut impl CaptureSink,
     ) -> Result<(), (String, &'static str)> {
-        let number = info.packets + 1;
+        let number = info.packets.saturating_add(1);
         let caplen = self.u32_at(record, 8).unwrap_or(0);
         if caplen as usize > MAX_RECORD_LEN {
             return Err((
@@ -130,10 +131,10 @@ impl PcapFramer {
             self.units_per_sec,
         );
         info.packets = number;
-        info.bytes += block.data.len() as u64;
+        info.bytes = info.bytes.saturating_add(block.data.len() as u64);
         info.first_ts.get_or_insert(ts);
         info.last_ts = Some(ts);
-        let data = &block.data[..block.data.len().saturating_sub(self.fcs_len)];
+        let data = head(block.data, block.data.len().saturating_sub(self.fcs_len));
         sink.frame(&Frame {
             number,
             ts,

@@ -2,6 +2,7 @@
 //! timestamp resolution, Enhanced / Simple / Obsolete packet blocks, Decryption Secrets Blocks.
 
 use super::{ts_from_parts, CaptureInfo, CaptureSink, Frame, Need, MAX_RECORD_LEN};
+use crate::bytes::{array, head};
 use crate::time::Ts;
 use pcap_parser::pcapng::{parse_block_be, parse_block_le, Block};
 
@@ -29,12 +30,12 @@ pub(super) struct PcapNgFramer {
 
 /// Length of a Section Header Block, once its byte-order magic is readable.
 pub(super) fn shb_need(buf: &[u8]) -> Result<Need, (String, &'static str)> {
-    let (Some(len), Some(bom)) = (buf.get(4..8), buf.get(8..12)) else {
+    let (Some(len), Some(bom)) = (array::<4>(buf, 4), array::<4>(buf, 8)) else {
         return Ok(Need::Header(12));
     };
-    let big_endian = if u32::from_le_bytes([bom[0], bom[1], bom[2], bom[3]]) == BOM {
+    let big_endian = if u32::from_le_bytes(bom) == BOM {
         false
-    } else if u32::from_be_bytes([bom[0], bom[1], bom[2], bom[3]]) == BOM {
+    } else if u32::from_be_bytes(bom) == BOM {
         true
     } else {
         return Err((
@@ -42,7 +43,7 @@ pub(super) fn shb_need(buf: &[u8]) -> Result<Need, (String, &'static str)> {
             "corrupt",
         ));
     };
-    let len = read_u32([len[0], len[1], len[2], len[3]], big_endian) as usize;
+    let len = read_u32(len, big_endian) as usize;
     check_block_len(len, 28).map(Need::Record)
 }
 
@@ -97,14 +98,14 @@ impl PcapNgFramer {
     }
 
     pub(super) fn need(&self, buf: &[u8]) -> Result<Need, (String, &'static str)> {
-        let Some(head) = buf.get(..8) else {
+        let (Some(block_type), Some(len)) = (array::<4>(buf, 0), array::<4>(buf, 4)) else {
             return Ok(Need::Header(8));
         };
-        let block_type = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        let block_type = u32::from_le_bytes(block_type);
         if block_type == SHB {
             return shb_need(buf);
         }
-        let len = read_u32([head[4], head[5], head[6], head[7]], self.big_endian) as usize;
+        let len = read_u32(len, self.big_endian) as usize;
         check_block_len(len, 12).map(Need::Record)
     }
 
@@ -116,8 +117,8 @@ impl PcapNgFramer {
         sink: &mut impl CaptureSink,
     ) -> Result<(), (String, &'static str)> {
         if block.get(..4) == Some(&SHB.to_le_bytes()) {
-            if let Some(bom) = block.get(8..12) {
-                self.big_endian = u32::from_be_bytes([bom[0], bom[1], bom[2], bom[3]]) == BOM;
+            if let Some(bom) = array::<4>(block, 8) {
+                self.big_endian = u32::from_be_bytes(bom) == BOM;
             }
             info.big_endian.get_or_insert(self.big_endian);
             // A new section starts a new interface list.
@@ -129,7 +130,7 @@ impl PcapNgFramer {
         } else {
             parse_block_le(block)
         };
-        let number = info.packets + 1;
+        let number = info.packets.saturating_add(1);
         let corrupt = || {
             (
                 format!("pcapng block at offset {offset} cannot be parsed (near frame {number}): the file is corrupt from here"),
@@ -180,7 +181,7 @@ impl PcapNgFramer {
             Block::EnhancedPacket(epb) => {
                 let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                 let caplen = (epb.caplen as usize).min(epb.data.len());
-                let data = &epb.data[..caplen];
+                let data = head(epb.data, caplen);
                 self.packet(
                     epb.if_id,
                     Some(units),
@@ -199,13 +200,13 @@ impl PcapNgFramer {
                     .filter(|&s| s > 0)
                     .unwrap_or(usize::MAX);
                 let caplen = (spb.origlen as usize).min(snaplen).min(spb.data.len());
-                let data = &spb.data[..caplen];
+                let data = head(spb.data, caplen);
                 self.packet(0, None, data, spb.origlen, offset, info, sink);
             }
             Block::DecryptionSecrets(dsb) => {
                 let len = (dsb.secrets_len as usize).min(dsb.data.len());
                 info.secrets_blocks = info.secrets_blocks.saturating_add(1);
-                sink.secrets(dsb.secrets_type.0, &dsb.data[..len]);
+                sink.secrets(dsb.secrets_type.0, head(dsb.data, len));
             }
             Block::Unknown(u) if u.block_type == OPB || u.block_type.swap_bytes() == OPB => {
                 self.obsolete_packet(u.data, offset, info, sink)
@@ -248,7 +249,7 @@ impl PcapNgFramer {
     ) -> Option<()> {
         let be = self.big_endian;
         let u16_at = |at: usize| -> Option<u16> {
-            let b: [u8; 2] = body.get(at..at + 2)?.try_into().ok()?;
+            let b = array::<2>(body, at)?;
             Some(if be {
                 u16::from_be_bytes(b)
             } else {
@@ -256,7 +257,7 @@ impl PcapNgFramer {
             })
         };
         let u32_at = |at: usize| -> Option<u32> {
-            let b: [u8; 4] = body.get(at..at + 4)?.try_into().ok()?;
+            let b = array::<4>(body, at)?;
             Some(read_u32(b, be))
         };
         // `body` is the block after type and length: if_id(2) drops(2) ts_high ts_low caplen origlen.
@@ -265,7 +266,7 @@ impl PcapNgFramer {
         let caplen = u32_at(12)? as usize;
         let origlen = u32_at(16)?;
         let data = body.get(20..)?;
-        let data = &data[..caplen.min(data.len())];
+        let data = head(data, caplen);
         self.packet(
             u32::from(if_id),
             Some(units),
@@ -289,7 +290,7 @@ impl PcapNgFramer {
         info: &mut CaptureInfo,
         sink: &mut impl CaptureSink,
     ) {
-        let number = info.packets + 1;
+        let number = info.packets.saturating_add(1);
         let iface = self.interfaces.get(if_id as usize);
         let link_type = match iface {
             Some(i) => i.link_type,
@@ -309,14 +310,14 @@ impl PcapNgFramer {
         let ts = match (units, iface) {
             (Some(units), Some(i)) => {
                 let ups = i.units_per_sec;
-                let secs = i64::try_from(units / ups)
+                let secs = i64::try_from(units.checked_div(ups).unwrap_or(0))
                     .unwrap_or(i64::MAX)
                     .saturating_add(i.offset_secs);
-                ts_from_parts(secs, units % ups, ups)
+                ts_from_parts(secs, units.checked_rem(ups).unwrap_or(0), ups)
             }
             (Some(units), None) => ts_from_parts(
-                i64::try_from(units / 1_000_000).unwrap_or(i64::MAX),
-                units % 1_000_000,
+                i64::try_from(units.checked_div(1_000_000).unwrap_or(0)).unwrap_or(i64::MAX),
+                units.checked_rem(1_000_000).unwrap_or(0),
                 1_000_000,
             ),
             // Simple Packet Blocks carry no time: keep the previous packet's.
@@ -324,7 +325,7 @@ impl PcapNgFramer {
         };
         self.last_ts = ts;
         info.packets = number;
-        info.bytes += data.len() as u64;
+        info.bytes = info.bytes.saturating_add(data.len() as u64);
         info.first_ts.get_or_insert(ts);
         info.last_ts = Some(ts);
         sink.frame(&Frame {

@@ -2,6 +2,7 @@
 //! Linux cooked v1 and v2, BSD NULL/loopback, raw IP, PPP.
 
 use super::DecodeError;
+use crate::bytes::{array, be16, tail};
 use crate::capture::linktype as lt;
 
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -19,10 +20,6 @@ const MAX_TAGS: usize = 8;
 pub struct LinkPayload<'a> {
     pub ether_type: u16,
     pub payload: &'a [u8],
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
 /// Guesses IPv4 / IPv6 from the version nibble (raw IP, MPLS payloads).
@@ -56,7 +53,7 @@ pub fn decode_link(link_type: u32, data: &[u8]) -> Result<LinkPayload<'_>, Decod
             if data.len() < 20 {
                 return Err(DecodeError::Truncated("Linux cooked v2 header"));
             }
-            ether_payload(proto, &data[20..])
+            ether_payload(proto, tail(data, 20))
         }
         lt::PPP | lt::PPP_HDLC => ppp(data),
         other => Err(DecodeError::UnknownLinkType(other)),
@@ -93,12 +90,12 @@ pub fn ether_payload(
             ETHERTYPE_MPLS | ETHERTYPE_MPLS_MC => {
                 let mut rest = payload;
                 loop {
-                    let label = rest.get(..4).ok_or(DecodeError::Truncated("MPLS label"))?;
-                    rest = &rest[4..];
+                    let label = array::<4>(rest, 0).ok_or(DecodeError::Truncated("MPLS label"))?;
+                    rest = tail(rest, 4);
                     if label[2] & 0x01 != 0 {
                         break;
                     }
-                    if payload.len() - rest.len() > 4 * MAX_TAGS {
+                    if payload.len().saturating_sub(rest.len()) > 4 * MAX_TAGS {
                         return Err(DecodeError::Malformed("MPLS label stack too deep"));
                     }
                 }
@@ -128,7 +125,7 @@ fn null_loopback(data: &[u8]) -> Result<LinkPayload<'_>, DecodeError> {
     } else {
         le
     };
-    let payload = &data[4..];
+    let payload = tail(data, 4);
     match family {
         2 => Ok(LinkPayload {
             ether_type: ETHERTYPE_IPV4,
@@ -154,12 +151,12 @@ fn ppp_to_ether_type(proto: u16) -> Option<u16> {
 pub fn ppp(data: &[u8]) -> Result<LinkPayload<'_>, DecodeError> {
     let mut rest = data;
     if rest.starts_with(&[0xff, 0x03]) {
-        rest = &rest[2..];
+        rest = tail(rest, 2);
     }
     let first = *rest.first().ok_or(DecodeError::Truncated("PPP header"))?;
     let (proto, rest) = if first & 1 == 1 {
         // Protocol-field compression: a single odd byte.
-        (u16::from(first), &rest[1..])
+        (u16::from(first), tail(rest, 1))
     } else {
         (
             be16(rest, 0).ok_or(DecodeError::Truncated("PPP header"))?,

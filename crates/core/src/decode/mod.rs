@@ -1,3 +1,4 @@
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 //! From a frame's bytes to addresses, ports and transport payload: link layer, IP (etherparse),
 //! tunnels (GRE, ERSPAN, IP-in-IP: the innermost IP wins, as in tshark with `occurrence=l`),
 //! IP fragment reassembly, and TCP/UDP headers read the way tshark reads them.
@@ -207,15 +208,15 @@ fn transport_or_tunnel<'a>(
             let inner = transport::gre(payload)?;
             match inner {
                 transport::GreInner::Ip(ether_type, bytes) => {
-                    ip(defrag, ether_type, bytes, ts, depth + 1)
+                    ip(defrag, ether_type, bytes, ts, depth.saturating_add(1))
                 }
                 transport::GreInner::Ethernet(frame) => {
                     let l = link::ethernet(frame)?;
-                    ip(defrag, l.ether_type, l.payload, ts, depth + 1)
+                    ip(defrag, l.ether_type, l.payload, ts, depth.saturating_add(1))
                 }
                 transport::GreInner::Ppp(bytes) => {
                     let l = link::ppp(bytes)?;
-                    ip(defrag, l.ether_type, l.payload, ts, depth + 1)
+                    ip(defrag, l.ether_type, l.payload, ts, depth.saturating_add(1))
                 }
             }
         }
@@ -225,7 +226,7 @@ fn transport_or_tunnel<'a>(
             } else {
                 link::ETHERTYPE_IPV6
             };
-            ip(defrag, ether_type, payload, ts, depth + 1)
+            ip(defrag, ether_type, payload, ts, depth.saturating_add(1))
         }
         other => Ok(Packet {
             src,

@@ -3,6 +3,7 @@
 
 use super::link::{ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 use super::DecodeError;
+use crate::bytes::array;
 
 /// TCP flag bits (the low 12 bits of bytes 12–13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,12 +61,9 @@ pub struct TcpSegment<'a> {
 pub fn tcp(bytes: &[u8], claimed: usize) -> Result<TcpSegment<'_>, DecodeError> {
     // tshark reads ports, sequence numbers, offset, flags and window (16 bytes) before it
     // assigns the stream; fewer captured bytes and the packet has no stream there either.
-    let h = bytes
-        .get(..16)
-        .ok_or(DecodeError::Truncated("TCP header"))?;
-    let be16 = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
-    let be32 = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-    let header_len = (h[12] >> 4) * 4;
+    let [sp0, sp1, dp0, dp1, s0, s1, s2, s3, a0, a1, a2, a3, offset, flags, w0, w1] =
+        array::<16>(bytes, 0).ok_or(DecodeError::Truncated("TCP header"))?;
+    let header_len = (offset >> 4).saturating_mul(4);
     let has_seg_len = claimed >= usize::from(header_len);
     let seg_len = claimed.saturating_sub(usize::from(header_len));
     let bogus_header = header_len < 20;
@@ -76,12 +74,12 @@ pub fn tcp(bytes: &[u8], claimed: usize) -> Result<TcpSegment<'_>, DecodeError> 
         bytes.get(usize::from(header_len)..end).unwrap_or_default()
     };
     Ok(TcpSegment {
-        src_port: be16(0),
-        dst_port: be16(2),
-        seq: be32(4),
-        ack: be32(8),
-        flags: TcpFlags(be16(12) & 0x0fff),
-        window: be16(14),
+        src_port: u16::from_be_bytes([sp0, sp1]),
+        dst_port: u16::from_be_bytes([dp0, dp1]),
+        seq: u32::from_be_bytes([s0, s1, s2, s3]),
+        ack: u32::from_be_bytes([a0, a1, a2, a3]),
+        flags: TcpFlags(u16::from_be_bytes([offset, flags]) & 0x0fff),
+        window: u16::from_be_bytes([w0, w1]),
         header_len,
         seg_len: u32::try_from(seg_len).unwrap_or(u32::MAX),
         has_seg_len,
@@ -101,20 +99,26 @@ pub struct UdpDatagram<'a> {
 }
 
 pub fn udp(bytes: &[u8]) -> Result<UdpDatagram<'_>, DecodeError> {
-    let h = bytes.get(..8).ok_or(DecodeError::Truncated("UDP header"))?;
-    let len = usize::from(u16::from_be_bytes([h[4], h[5]]));
+    let [sp0, sp1, dp0, dp1, l0, l1, _, _] =
+        array::<8>(bytes, 0).ok_or(DecodeError::Truncated("UDP header"))?;
+    let len = usize::from(u16::from_be_bytes([l0, l1]));
     let claimed = len.saturating_sub(8);
     // Length 0 happens with jumbograms and offload: use what was captured.
     let end = if len < 8 {
         bytes.len()
     } else {
-        (8 + claimed).min(bytes.len())
+        claimed.saturating_add(8).min(bytes.len())
     };
     Ok(UdpDatagram {
-        src_port: u16::from_be_bytes([h[0], h[1]]),
-        dst_port: u16::from_be_bytes([h[2], h[3]]),
+        src_port: u16::from_be_bytes([sp0, sp1]),
+        dst_port: u16::from_be_bytes([dp0, dp1]),
         payload: bytes.get(8..end).unwrap_or_default(),
-        claimed_len: u32::try_from(if len < 8 { bytes.len() - 8 } else { claimed }).unwrap_or(0),
+        claimed_len: u32::try_from(if len < 8 {
+            bytes.len().saturating_sub(8)
+        } else {
+            claimed
+        })
+        .unwrap_or(0),
     })
 }
 
@@ -132,23 +136,23 @@ const GRE_PPP: u16 = 0x880b;
 
 /// GRE (RFC 2784/2890, and PPTP's enhanced version 1) with ERSPAN types I, II and III.
 pub fn gre(bytes: &[u8]) -> Result<GreInner<'_>, DecodeError> {
-    let h = bytes.get(..4).ok_or(DecodeError::Truncated("GRE header"))?;
-    let flags = u16::from_be_bytes([h[0], h[1]]);
-    let proto = u16::from_be_bytes([h[2], h[3]]);
+    let [f0, f1, p0, p1] = array::<4>(bytes, 0).ok_or(DecodeError::Truncated("GRE header"))?;
+    let flags = u16::from_be_bytes([f0, f1]);
+    let proto = u16::from_be_bytes([p0, p1]);
     let version = flags & 0x7;
     let mut len = 4usize;
     if flags & 0x8000 != 0 {
-        len += 4; // checksum + reserved
+        len = len.saturating_add(4); // checksum + reserved
     }
     if flags & 0x2000 != 0 {
-        len += 4; // key (always present in version 1)
+        len = len.saturating_add(4); // key (always present in version 1)
     }
     let has_seq = flags & 0x1000 != 0;
     if has_seq {
-        len += 4;
+        len = len.saturating_add(4);
     }
     if version == 1 && flags & 0x0080 != 0 {
-        len += 4; // acknowledgment number
+        len = len.saturating_add(4); // acknowledgment number
     }
     let rest = bytes
         .get(len..)
@@ -164,13 +168,11 @@ pub fn gre(bytes: &[u8]) -> Result<GreInner<'_>, DecodeError> {
                 .ok_or(DecodeError::Truncated("ERSPAN header"))?,
         )),
         GRE_ERSPAN_3 => {
-            let h3 = rest
-                .get(..12)
-                .ok_or(DecodeError::Truncated("ERSPAN III header"))?;
+            let h3 = array::<12>(rest, 0).ok_or(DecodeError::Truncated("ERSPAN III header"))?;
             // The O flag (lowest bit of the last header byte) adds an 8-byte subheader.
-            let sub = if h3[11] & 0x01 != 0 { 8 } else { 0 };
+            let sub: usize = if h3[11] & 0x01 != 0 { 8 } else { 0 };
             Ok(GreInner::Ethernet(
-                rest.get(12 + sub..)
+                rest.get(sub.saturating_add(12)..)
                     .ok_or(DecodeError::Truncated("ERSPAN III header"))?,
             ))
         }

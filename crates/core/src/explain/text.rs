@@ -19,10 +19,10 @@ pub fn dur(secs: f64) -> String {
 /// `#1, #2 and #5`.
 pub fn conns(streams: &[u32]) -> String {
     let labels: Vec<String> = streams.iter().map(|s| format!("#{s}")).collect();
-    match labels.len() {
-        0 => String::new(),
-        1 => labels[0].clone(),
-        n => format!("{} and {}", labels[..n - 1].join(", "), labels[n - 1]),
+    match labels.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::protocols::quic::QuicFlow;
 use crate::protocols::{App, ConnLog};
 use crate::reassembly::Origin;
 use crate::report::Side;
+use crate::side::PerSide;
 use hashbrown::HashMap;
 
 pub use tcp::TcpState;
@@ -72,21 +73,13 @@ pub struct Conn {
     pub client_by: ClientBy,
     pub first: Origin,
     pub last: Origin,
-    pub packets: [u64; 2],
-    pub bytes: [u64; 2],
+    pub packets: PerSide<u64>,
+    pub bytes: PerSide<u64>,
     pub tcp: Option<Box<TcpState>>,
     pub quic: Option<Box<QuicFlow>>,
     pub dns: Option<Box<DnsFlow>>,
     pub app: App,
     pub log: ConnLog,
-}
-
-/// Index into `[T; 2]` by side.
-pub fn si(side: Side) -> usize {
-    match side {
-        Side::Client => 0,
-        Side::Server => 1,
-    }
 }
 
 /// Ports that say "server" when no SYN does (well-known services and their common variants).
@@ -140,8 +133,8 @@ impl Conn {
             client_by,
             first: origin,
             last: origin,
-            packets: [0; 2],
-            bytes: [0; 2],
+            packets: PerSide::default(),
+            bytes: PerSide::default(),
             tcp: None,
             quic: None,
             dns: None,
@@ -162,8 +155,8 @@ impl Conn {
     /// Swaps client and server (a weak guess corrected before any payload was read).
     pub fn flip(&mut self, by: ClientBy) {
         std::mem::swap(&mut self.client, &mut self.server);
-        self.packets.swap(0, 1);
-        self.bytes.swap(0, 1);
+        self.packets.swap();
+        self.bytes.swap();
         if let Some(t) = self.tcp.as_mut() {
             t.flip();
         }
@@ -171,9 +164,8 @@ impl Conn {
     }
 
     pub fn touch(&mut self, side: Side, origin: Origin, bytes: u64) {
-        let i = si(side);
-        self.packets[i] += 1;
-        self.bytes[i] += bytes;
+        self.packets[side] += 1;
+        self.bytes[side] = self.bytes[side].saturating_add(bytes);
         if origin.ts >= self.last.ts || origin.frame > self.last.frame {
             self.last = origin;
         }

@@ -3,27 +3,28 @@
 //! history, and the reassembled byte streams handed to the protocol parsers.
 
 use super::zeek::ZeekConn;
-use super::{si, Conn};
+use super::Conn;
 use crate::decode::TcpSegment;
 use crate::reassembly::{Origin, Reassembler, SegmentKind, StreamEvent};
 use crate::report::Side;
+use crate::side::PerSide;
 
 #[derive(Default)]
 pub struct TcpState {
     /// tshark's `base_seq` per side (client, server): set by the side's first segment (its
     /// sequence number, minus one unless SYN) or by the peer's first ACK (ack - 1).
-    pub base_seq: [Option<u32>; 2],
+    pub base_seq: PerSide<Option<u32>>,
     pub syn: Option<Origin>,
     pub syn_ack: Option<Origin>,
     /// The client's ACK completing the handshake.
     pub ack: Option<Origin>,
     pub syn_count: u32,
     server_isn: Option<u32>,
-    pub fin: [Option<Origin>; 2],
-    pub rst: [Option<Origin>; 2],
-    pub retransmissions: [u32; 2],
+    pub fin: PerSide<Option<Origin>>,
+    pub rst: PerSide<Option<Origin>>,
+    pub retransmissions: PerSide<u32>,
     pub zeek: ZeekConn,
-    pub reasm: [Reassembler; 2],
+    pub reasm: PerSide<Reassembler>,
     /// Last segment carrying payload, either way.
     pub last_payload: Option<Origin>,
     /// Last payload before the first FIN or RST.
@@ -34,11 +35,11 @@ pub struct TcpState {
 
 impl TcpState {
     pub fn flip(&mut self) {
-        self.base_seq.swap(0, 1);
-        self.fin.swap(0, 1);
-        self.rst.swap(0, 1);
-        self.retransmissions.swap(0, 1);
-        self.reasm.swap(0, 1);
+        self.base_seq.swap();
+        self.fin.swap();
+        self.rst.swap();
+        self.retransmissions.swap();
+        self.reasm.swap();
         self.zeek.flip();
         if let Some((side, o, rst)) = self.first_close {
             self.first_close = Some((side.other(), o, rst));
@@ -50,7 +51,7 @@ impl TcpState {
     pub fn is_port_reuse(&self, side: Side, seg: &TcpSegment<'_>) -> bool {
         seg.flags.is_syn_only()
             && seg.has_seg_len
-            && self.base_seq[si(side)].is_some_and(|b| b != seg.seq)
+            && self.base_seq[side].is_some_and(|b| b != seg.seq)
     }
 }
 
@@ -64,8 +65,7 @@ pub fn segment(
 ) {
     let Conn { tcp, app, log, .. } = conn;
     let Some(t) = tcp.as_deref_mut() else { return };
-    let i = si(side);
-    let o = 1 - i;
+    let (i, o) = (side, side.other());
     let flags = seg.flags;
     // tshark analyses sequence numbers only when the IP length covers the TCP header.
     if seg.has_seg_len {
@@ -168,6 +168,6 @@ pub fn flush(conn: &mut Conn, budget: &mut usize) {
             StreamEvent::Data(d) => app.data(side, d, at, log),
             StreamEvent::Gap(n) => app.gap(side, n, at, log),
         };
-        t.reasm[si(side)].flush(budget, &mut deliver);
+        t.reasm[side].flush(budget, &mut deliver);
     }
 }

@@ -2,6 +2,8 @@
 //! Zeek's conn.log defines them (upper case = originator/client, lower case = responder).
 
 use crate::decode::TcpFlags;
+use crate::report::Side;
+use crate::side::PerSide;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Endpoint {
@@ -20,18 +22,18 @@ const MAX_HISTORY: usize = 64;
 
 #[derive(Debug, Clone, Default)]
 pub struct ZeekConn {
-    pub state: [Endpoint; 2],
+    pub state: PerSide<Endpoint>,
     history: String,
     /// Letters already recorded, per side: bit i for letter `LETTERS[i]`.
-    seen: [u16; 2],
-    last_syn: [Option<u32>; 2],
-    last_fin: [Option<u32>; 2],
-    last_rst: [Option<u32>; 2],
+    seen: PerSide<u16>,
+    last_syn: PerSide<Option<u32>>,
+    last_fin: PerSide<Option<u32>>,
+    last_rst: PerSide<Option<u32>>,
     /// Scaled counters (retransmissions, zero windows, gaps): a letter at 1, 10, 100, ...
-    rexmit: [u32; 2],
-    zero_window: [u32; 2],
-    gaps: [u32; 2],
-    pub size: [u64; 2],
+    rexmit: PerSide<u32>,
+    zero_window: PerSide<u32>,
+    gaps: PerSide<u32>,
+    pub size: PerSide<u64>,
 }
 
 /// 1, 10, 100, ...: Zeek repeats scaled letters at each power of ten.
@@ -54,9 +56,9 @@ impl ZeekConn {
     }
 
     pub fn flip(&mut self) {
-        self.state.swap(0, 1);
-        self.seen.swap(0, 1);
-        self.size.swap(0, 1);
+        self.state.swap();
+        self.seen.swap();
+        self.size.swap();
         // Letters recorded so far change case, and Zeek marks the flip.
         let swapped: String = self
             .history
@@ -79,9 +81,9 @@ impl ZeekConn {
         }
     }
 
-    fn add(&mut self, side: usize, letter: char) {
+    fn add(&mut self, side: Side, letter: char) {
         if self.history.len() < MAX_HISTORY {
-            self.history.push(if side == 0 {
+            self.history.push(if side == Side::Client {
                 letter
             } else {
                 letter.to_ascii_lowercase()
@@ -90,7 +92,7 @@ impl ZeekConn {
     }
 
     /// Records the letter once per side; returns whether it had been seen before.
-    fn check(&mut self, side: usize, letter: char) -> bool {
+    fn check(&mut self, side: Side, letter: char) -> bool {
         if self.seen[side] & bit(letter) != 0 {
             return true;
         }
@@ -99,26 +101,26 @@ impl ZeekConn {
         false
     }
 
-    fn scaled(&mut self, side: usize, letter: char, count: u32) {
+    fn scaled(&mut self, side: Side, letter: char, count: u32) {
         if is_power_of_ten(count) {
             self.add(side, letter);
         }
     }
 
-    pub fn retransmission(&mut self, side: usize) {
+    pub fn retransmission(&mut self, side: Side) {
         self.rexmit[side] = self.rexmit[side].saturating_add(1);
         let n = self.rexmit[side];
         self.scaled(side, 'T', n);
     }
 
-    pub fn gap(&mut self, side: usize) {
+    pub fn gap(&mut self, side: Side) {
         self.gaps[side] = self.gaps[side].saturating_add(1);
         let n = self.gaps[side];
         self.scaled(side, 'G', n);
     }
 
     /// One packet from `side` (0 = originator).
-    pub fn packet(&mut self, side: usize, flags: TcpFlags, seq: u32, len: u32, window: u16) {
+    pub fn packet(&mut self, side: Side, flags: TcpFlags, seq: u32, len: u32, window: u16) {
         self.size[side] += u64::from(len);
         self.history_letters(side, flags, seq, len);
         if window == 0 && !flags.syn() && !flags.rst() && !flags.fin() {
@@ -129,7 +131,7 @@ impl ZeekConn {
         self.update_state(side, flags, len);
     }
 
-    fn history_letters(&mut self, side: usize, flags: TcpFlags, seq: u32, len: u32) {
+    fn history_letters(&mut self, side: Side, flags: TcpFlags, seq: u32, len: u32) {
         let bits = u8::from(flags.syn()) + u8::from(flags.fin()) + u8::from(flags.rst());
         if bits > 1 {
             if flags.fin() && flags.rst() {
@@ -165,8 +167,8 @@ impl ZeekConn {
         }
     }
 
-    fn update_state(&mut self, side: usize, flags: TcpFlags, len: u32) {
-        let peer = 1 - side;
+    fn update_state(&mut self, side: Side, flags: TcpFlags, len: u32) {
+        let peer = side.other();
         let (me, them) = (self.state[side], self.state[peer]);
         use Endpoint::*;
         let next = match me {
@@ -202,11 +204,13 @@ impl ZeekConn {
     /// Zeek's `conn_state` for this connection.
     pub fn conn_state(&self) -> &'static str {
         use Endpoint::*;
-        let (os, rs) = (self.state[0], self.state[1]);
+        let (os, rs) = (self.state.client, self.state.server);
         let o_inactive = matches!(os, Inactive | Partial);
         let r_inactive = matches!(rs, Inactive | Partial);
         if rs == Reset {
-            if matches!(os, SynSent | SynAckSent) || (os == Reset && self.size == [0, 0]) {
+            if matches!(os, SynSent | SynAckSent)
+                || (os == Reset && self.size == PerSide::default())
+            {
                 "REJ"
             } else if o_inactive {
                 "RSTRH"
@@ -264,13 +268,13 @@ mod tests {
     #[test]
     fn full_connection_is_sf() {
         let mut z = ZeekConn::default();
-        z.packet(0, f(S), 1, 0, 100);
-        z.packet(1, f(S | A), 9, 0, 100);
-        z.packet(0, f(A), 2, 0, 100);
-        z.packet(0, f(A), 2, 10, 100);
-        z.packet(1, f(A), 10, 20, 100);
-        z.packet(0, f(F | A), 12, 0, 100);
-        z.packet(1, f(F | A), 30, 0, 100);
+        z.packet(Side::Client, f(S), 1, 0, 100);
+        z.packet(Side::Server, f(S | A), 9, 0, 100);
+        z.packet(Side::Client, f(A), 2, 0, 100);
+        z.packet(Side::Client, f(A), 2, 10, 100);
+        z.packet(Side::Server, f(A), 10, 20, 100);
+        z.packet(Side::Client, f(F | A), 12, 0, 100);
+        z.packet(Side::Server, f(F | A), 30, 0, 100);
         assert_eq!(z.history(), "ShADdFf");
         assert_eq!(z.conn_state(), "SF");
     }
@@ -278,12 +282,12 @@ mod tests {
     #[test]
     fn refused_is_rej_and_syn_only_is_s0() {
         let mut z = ZeekConn::default();
-        z.packet(0, f(S), 1, 0, 100);
-        z.packet(1, f(R | A), 0, 0, 0);
+        z.packet(Side::Client, f(S), 1, 0, 100);
+        z.packet(Side::Server, f(R | A), 0, 0, 0);
         assert_eq!(z.conn_state(), "REJ");
         let mut z = ZeekConn::default();
-        z.packet(0, f(S), 1, 0, 100);
-        z.packet(0, f(S), 1, 0, 100);
+        z.packet(Side::Client, f(S), 1, 0, 100);
+        z.packet(Side::Client, f(S), 1, 0, 100);
         assert_eq!(z.conn_state(), "S0");
         assert_eq!(z.history(), "S");
     }
@@ -291,9 +295,9 @@ mod tests {
     #[test]
     fn midstream_is_oth() {
         let mut z = ZeekConn::default();
-        z.packet(0, f(A), 1, 10, 100);
-        z.packet(1, f(A), 1, 10, 100);
-        z.packet(0, f(A), 11, 0, 100);
+        z.packet(Side::Client, f(A), 1, 10, 100);
+        z.packet(Side::Server, f(A), 1, 10, 100);
+        z.packet(Side::Client, f(A), 11, 0, 100);
         assert_eq!(z.history(), "DdA");
         assert_eq!(z.conn_state(), "OTH");
     }

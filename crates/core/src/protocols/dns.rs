@@ -117,7 +117,7 @@ impl DnsFlow {
             }
         }
         if self.queries.len() >= MAX_QUERIES {
-            self.dropped += 1;
+            self.dropped = self.dropped.saturating_add(1);
             return;
         }
         let (name, qtype) = m.question.clone().unwrap_or_default();

@@ -2,9 +2,11 @@
 //! by type, streams identified from HEADERS, GOAWAY and RST_STREAM noted. Payloads are skipped.
 
 use super::H2_PREFACE;
+use crate::bytes::{fill, head, tail};
 use crate::notes::Notes;
 use crate::reassembly::Origin;
 use crate::report::Side;
+use crate::side::PerSide;
 
 /// Stream ids kept per connection.
 const MAX_STREAMS: usize = 10_000;
@@ -45,7 +47,7 @@ pub struct FrameSeen {
 
 #[derive(Default)]
 pub struct H2Conn {
-    dirs: [FrameReader; 2],
+    dirs: PerSide<FrameReader>,
     pub started_by_upgrade: bool,
     pub frames: u64,
     /// Counts per frame type 0..=9, then "other".
@@ -60,7 +62,7 @@ pub struct H2Conn {
 impl H2Conn {
     pub fn prior_knowledge() -> Self {
         let mut h = H2Conn::default();
-        h.dirs[0].preface_left = H2_PREFACE.len();
+        h.dirs.client.preface_left = H2_PREFACE.len();
         h
     }
 
@@ -74,13 +76,16 @@ impl H2Conn {
     }
 
     pub fn data(&mut self, side: Side, mut data: &[u8], origin: Origin, notes: &mut Notes) {
-        let i = if side == Side::Client { 0 } else { 1 };
+        let i = side;
         while !data.is_empty() && !self.dirs[i].dead {
             let d = &mut self.dirs[i];
             if d.preface_left > 0 {
                 let take = d.preface_left.min(data.len());
-                let at = H2_PREFACE.len() - d.preface_left;
-                if data[..take] != H2_PREFACE[at..at + take] {
+                let at = H2_PREFACE.len().saturating_sub(d.preface_left);
+                let expected = H2_PREFACE
+                    .get(at..at.saturating_add(take))
+                    .unwrap_or_default();
+                if head(data, take) != expected {
                     d.dead = true;
                     notes.add(
                         "h2_unparsed",
@@ -92,20 +97,18 @@ impl H2Conn {
                     );
                     return;
                 }
-                d.preface_left -= take;
-                data = &data[take..];
+                d.preface_left = d.preface_left.saturating_sub(take);
+                data = tail(data, take);
                 continue;
             }
             if d.payload_left > 0 {
                 let take = (d.payload_left as usize).min(data.len());
-                d.payload_left -= take as u32;
-                data = &data[take..];
+                d.payload_left = d.payload_left.saturating_sub(take as u32);
+                data = tail(data, take);
                 continue;
             }
-            let take = (9 - d.header_len).min(data.len());
-            d.header[d.header_len..d.header_len + take].copy_from_slice(&data[..take]);
-            d.header_len += take;
-            data = &data[take..];
+            let take = fill(&mut d.header, &mut d.header_len, data);
+            data = tail(data, take);
             if d.header_len < 9 {
                 return;
             }
@@ -129,8 +132,10 @@ impl H2Conn {
     }
 
     fn frame(&mut self, f: FrameSeen) {
-        self.frames += 1;
-        self.by_type[usize::from(f.kind).min(10)] += 1;
+        self.frames = self.frames.saturating_add(1);
+        if let Some(n) = self.by_type.get_mut(usize::from(f.kind).min(10)) {
+            *n = n.saturating_add(1);
+        }
         match f.kind {
             1 if f.stream != 0 => {
                 if let Err(at) = self.streams.binary_search(&f.stream) {
@@ -142,20 +147,20 @@ impl H2Conn {
                     }
                 }
             }
-            3 => self.rst_streams += 1,
+            3 => self.rst_streams = self.rst_streams.saturating_add(1),
             7 => self.goaway = true,
             _ => {}
         }
     }
 
     pub fn gap(&mut self, side: Side, len: u64, origin: Origin, notes: &mut Notes) {
-        let i = if side == Side::Client { 0 } else { 1 };
+        let i = side;
         let d = &mut self.dirs[i];
         if d.dead {
             return;
         }
         if d.header_len == 0 && d.preface_left == 0 && len <= u64::from(d.payload_left) {
-            d.payload_left -= len as u32;
+            d.payload_left = d.payload_left.saturating_sub(len as u32);
             return;
         }
         d.dead = true;

@@ -2,9 +2,11 @@
 //! Content-Length, chunked coding or connection close, responses paired with requests in order
 //! (pipelining detected), and the switches out of HTTP/1: `101` upgrades and CONNECT tunnels.
 
+use crate::bytes::{head, tail};
 use crate::notes::Notes;
 use crate::reassembly::Origin;
 use crate::report::Side;
+use crate::side::PerSide;
 
 /// A message head larger than this is not HTTP we should buffer (real ones are a few KiB).
 const MAX_HEAD: usize = 64 * 1024;
@@ -102,21 +104,14 @@ enum Target {
 
 #[derive(Default)]
 pub struct Http1Conn {
-    dirs: [Reader; 2],
+    dirs: PerSide<Reader>,
     pub exchanges: Vec<Exchange>,
     pub unmatched: Vec<Response>,
     pub dropped: u64,
     /// Index of the first exchange still waiting for its (final) response.
     next_response: usize,
     pub pipelined: bool,
-    last_origin: [Option<Origin>; 2],
-}
-
-fn idx(side: Side) -> usize {
-    match side {
-        Side::Client => 0,
-        Side::Server => 1,
-    }
+    last_origin: PerSide<Option<Origin>>,
 }
 
 fn clip(s: &str) -> String {
@@ -125,7 +120,7 @@ fn clip(s: &str) -> String {
     }
     let mut end = MAX_TEXT;
     while !s.is_char_boundary(end) {
-        end -= 1;
+        end = end.saturating_sub(1);
     }
     format!("{}…", &s[..end])
 }
@@ -186,7 +181,7 @@ impl Http1Conn {
         origin: Origin,
         notes: &mut Notes,
     ) -> Option<Switch> {
-        let i = idx(side);
+        let i = side;
         self.last_origin[i] = Some(origin);
         while !data.is_empty() && !self.dirs[i].dead {
             if self.dirs[i].resync {
@@ -221,7 +216,7 @@ impl Http1Conn {
                     .iter()
                     .take_while(|&&b| b == b'\r' || b == b'\n')
                     .count();
-                data = &data[skip..];
+                data = tail(data, skip);
                 if data.is_empty() {
                     break;
                 }
@@ -229,7 +224,7 @@ impl Http1Conn {
             }
             let before = r.head.len();
             let room = MAX_HEAD.saturating_sub(before);
-            r.head.extend_from_slice(&data[..data.len().min(room)]);
+            r.head.extend_from_slice(head(data, room));
             let parsed = match side {
                 Side::Client => self.request_head(origin),
                 Side::Server => self.response_head(origin),
@@ -252,9 +247,9 @@ impl Http1Conn {
                     return None;
                 }
                 Parsed::Complete(n) => {
-                    let used = n - before;
+                    let used = n.saturating_sub(before);
                     r.head.clear();
-                    data = &data[used.min(data.len())..];
+                    data = tail(data, used);
                     if let Some(to) = self.switch_after_head(side) {
                         return Some(Switch {
                             to,
@@ -269,7 +264,7 @@ impl Http1Conn {
 
     /// Bytes lost in the capture.
     pub fn gap(&mut self, side: Side, len: u64, origin: Origin, notes: &mut Notes) {
-        let i = idx(side);
+        let i = side;
         let r = &mut self.dirs[i];
         if r.dead {
             return;
@@ -287,7 +282,7 @@ impl Http1Conn {
         match r.body {
             Some(Body::UntilClose) => return,
             Some(Body::Length(n)) if len < n => {
-                r.body = Some(Body::Length(n - len));
+                r.body = Some(Body::Length(n.saturating_sub(len)));
                 return;
             }
             Some(Body::Length(n)) if len == n => {
@@ -314,7 +309,7 @@ impl Http1Conn {
         if n == 0 || side != Side::Server {
             return;
         }
-        let r = match self.dirs[1].current {
+        let r = match self.dirs.server.current {
             Some(Target::Response(k)) => {
                 self.exchanges.get_mut(k).and_then(|e| e.response.as_mut())
             }
@@ -322,13 +317,13 @@ impl Http1Conn {
             _ => None,
         };
         if let Some(r) = r {
-            r.missing_bytes += n;
+            r.missing_bytes = r.missing_bytes.saturating_add(n);
         }
     }
 
     /// The side closed: a body delimited by the close ends here.
     pub fn close(&mut self, side: Side, _origin: Origin) {
-        let i = idx(side);
+        let i = side;
         if self.dirs[i].body == Some(Body::UntilClose) {
             self.dirs[i].body = None;
             let last = self.last_origin[i];
@@ -339,11 +334,11 @@ impl Http1Conn {
     }
 
     fn body<'d>(&mut self, side: Side, body: Body, data: &'d [u8], origin: Origin) -> &'d [u8] {
-        let i = idx(side);
+        let i = side;
         let (consumed, next) = match body {
             Body::Length(n) => {
                 let take = (n.min(data.len() as u64)) as usize;
-                let left = n - take as u64;
+                let left = n.saturating_sub(take as u64);
                 (
                     take,
                     if left == 0 {
@@ -368,16 +363,16 @@ impl Http1Conn {
         if next.is_none() {
             self.message_done(side, origin);
         }
-        &data[consumed..]
+        tail(data, consumed)
     }
 
     /// Advances the chunked decoder; returns bytes consumed and the next state (`None` = done).
-    fn chunked(&mut self, i: usize, state: Chunk, data: &[u8]) -> (usize, Option<Body>) {
+    fn chunked(&mut self, i: Side, state: Chunk, data: &[u8]) -> (usize, Option<Body>) {
         let r = &mut self.dirs[i];
         match state {
             Chunk::Data(n) => {
                 let take = (n.min(data.len() as u64)) as usize;
-                let left = n - take as u64;
+                let left = n.saturating_sub(take as u64);
                 (
                     take,
                     Some(Body::Chunked(if left == 0 {
@@ -395,7 +390,7 @@ impl Http1Conn {
                     return (data.len(), Some(Body::Chunked(state)));
                 };
                 if r.line.len() < 1024 {
-                    r.line.extend_from_slice(&data[..nl]);
+                    r.line.extend_from_slice(head(data, nl));
                 }
                 let line = String::from_utf8_lossy(&r.line).trim().to_string();
                 r.line.clear();
@@ -407,29 +402,29 @@ impl Http1Conn {
                             Ok(0) => Some(Chunk::Trailer),
                             Ok(n) => Some(Chunk::Data(n)),
                             // Not chunked after all: give up on this body, it runs to the close.
-                            Err(_) => return (nl + 1, Some(Body::UntilClose)),
+                            Err(_) => return (nl.saturating_add(1), Some(Body::UntilClose)),
                         }
                     }
                     _ if line.is_empty() => None,
                     _ => Some(Chunk::Trailer),
                 };
-                (nl + 1, next.map(Body::Chunked))
+                (nl.saturating_add(1), next.map(Body::Chunked))
             }
         }
     }
 
     fn add_body_bytes(&mut self, side: Side, n: u64) {
         if side == Side::Server {
-            if let Some(Target::Response(k)) = self.dirs[1].current {
+            if let Some(Target::Response(k)) = self.dirs.server.current {
                 if let Some(r) = self.exchanges.get_mut(k).and_then(|e| e.response.as_mut()) {
-                    r.body_bytes += n;
+                    r.body_bytes = r.body_bytes.saturating_add(n);
                 }
             }
         }
     }
 
     fn message_done(&mut self, side: Side, origin: Origin) {
-        let i = idx(side);
+        let i = side;
         match self.dirs[i].current.take() {
             Some(Target::Request(k)) => {
                 if let Some(e) = self.exchanges.get_mut(k) {
@@ -451,7 +446,7 @@ impl Http1Conn {
     }
 
     fn request_head(&mut self, origin: Origin) -> Parsed {
-        let r = &self.dirs[0];
+        let r = &self.dirs.client;
         let mut small = [httparse::EMPTY_HEADER; 64];
         let mut big;
         let mut req = httparse::Request::new(&mut small);
@@ -493,20 +488,21 @@ impl Http1Conn {
         self.pipelined |= pipelined;
         if self.exchanges.len() < MAX_EXCHANGES {
             self.exchanges.push(e);
-            self.dirs[0].current = Some(Target::Request(self.exchanges.len() - 1));
+            self.dirs.client.current =
+                Some(Target::Request(self.exchanges.len().saturating_sub(1)));
         } else {
-            self.dropped += 1;
-            self.dirs[0].current = None;
+            self.dropped = self.dropped.saturating_add(1);
+            self.dirs.client.current = None;
         }
         match body {
-            Some(b) => self.dirs[0].body = Some(b),
+            Some(b) => self.dirs.client.body = Some(b),
             None => self.message_done(Side::Client, origin),
         }
         Parsed::Complete(n)
     }
 
     fn response_head(&mut self, origin: Origin) -> Parsed {
-        let r = &self.dirs[1];
+        let r = &self.dirs.server;
         let mut small = [httparse::EMPTY_HEADER; 64];
         let mut big;
         let mut resp = httparse::Response::new(&mut small);
@@ -561,29 +557,30 @@ impl Http1Conn {
         }
         if (100..200).contains(&code) && code != 101 {
             if let Some(e) = self.exchanges.get_mut(self.next_response) {
-                e.interim += 1;
+                e.interim = e.interim.saturating_add(1);
             }
             // Counted as a response of its own only for totals; the final one follows.
-            self.dirs[1].current = None;
+            self.dirs.server.current = None;
             return Parsed::Complete(n);
         }
         match self.exchanges.get_mut(self.next_response) {
             Some(e) => {
                 e.response = Some(response);
-                self.dirs[1].current = Some(Target::Response(self.next_response));
-                self.next_response += 1;
+                self.dirs.server.current = Some(Target::Response(self.next_response));
+                self.next_response = self.next_response.saturating_add(1);
             }
             None if self.unmatched.len() < MAX_EXCHANGES => {
                 self.unmatched.push(response);
-                self.dirs[1].current = Some(Target::Unmatched(self.unmatched.len() - 1));
+                self.dirs.server.current =
+                    Some(Target::Unmatched(self.unmatched.len().saturating_sub(1)));
             }
             None => {
-                self.dropped += 1;
-                self.dirs[1].current = None;
+                self.dropped = self.dropped.saturating_add(1);
+                self.dirs.server.current = None;
             }
         }
         match body {
-            Some(b) => self.dirs[1].body = Some(b),
+            Some(b) => self.dirs.server.body = Some(b),
             None => self.message_done(Side::Server, origin),
         }
         Parsed::Complete(n)
@@ -604,7 +601,7 @@ impl Http1Conn {
             return Some(if h2c { SwitchTo::H2c } else { SwitchTo::Opaque });
         }
         if e.method.eq_ignore_ascii_case("CONNECT") && (200..300).contains(&r.status) {
-            self.dirs[1].body = None;
+            self.dirs.server.body = None;
             return Some(SwitchTo::Tunnel);
         }
         None
@@ -614,9 +611,8 @@ impl Http1Conn {
     pub fn response_count(&self) -> usize {
         self.exchanges
             .iter()
-            .map(|e| e.interim as usize + usize::from(e.response.is_some()))
-            .sum::<usize>()
-            + self.unmatched.len()
+            .map(|e| (e.interim as usize).saturating_add(usize::from(e.response.is_some())))
+            .fold(self.unmatched.len(), usize::saturating_add)
     }
 }
 

@@ -1,3 +1,4 @@
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 //! Application protocols on a reassembled TCP byte stream, recognised by content (not by port):
 //! TLS, HTTP/1.x, HTTP/2 in cleartext, and STARTTLS upgrades of line protocols. Each parser
 //! consumes bytes as they come, keeps only what it must (a partial header, a handshake message)
@@ -9,9 +10,11 @@ pub mod http1;
 pub mod quic;
 pub mod tls;
 
+use crate::bytes::{head, tail};
 use crate::notes::Notes;
 use crate::reassembly::Origin;
 use crate::report::Side;
+use crate::side::PerSide;
 
 /// What outlives a parser switch: notes, the HTTP/1 conversation before an Upgrade or CONNECT,
 /// and whether the stream was upgraded by STARTTLS.
@@ -48,8 +51,8 @@ impl Default for App {
 /// First bytes of each direction, until the protocol is known.
 #[derive(Default)]
 pub struct Detect {
-    pending: [Vec<u8>; 2],
-    first: [Option<Origin>; 2],
+    pending: PerSide<Vec<u8>>,
+    first: PerSide<Option<Origin>>,
 }
 
 /// What the first bytes look like.
@@ -87,57 +90,37 @@ pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// A TLS record header: handshake (or alert / CCS), version 3.x, sane length.
 pub fn looks_like_tls(b: &[u8]) -> Guess {
-    if b.len() < 3 {
-        return if b.first().is_none_or(|&t| (20..=23).contains(&t))
-            && b.get(1).is_none_or(|&v| v == 3)
-        {
-            Guess::NeedMore
-        } else {
-            Guess::Other
-        };
-    }
-    if (20..=23).contains(&b[0]) && b[1] == 3 && b[2] <= 4 {
-        Guess::Tls
-    } else {
-        Guess::Other
+    match (b.first(), b.get(1), b.get(2)) {
+        (Some(t), Some(3), Some(&minor)) if (20..=23).contains(t) && minor <= 4 => Guess::Tls,
+        (Some(t), Some(3) | None, None) if (20..=23).contains(t) => Guess::NeedMore,
+        (None, _, _) => Guess::NeedMore,
+        _ => Guess::Other,
     }
 }
 
 pub fn guess(b: &[u8]) -> Guess {
-    if b.is_empty() {
+    let Some(&first) = b.first() else {
         return Guess::NeedMore;
-    }
-    if b[0] == 0x16 || (b[0] == 0x15 && b.len() >= 3) {
+    };
+    if first == 0x16 || (first == 0x15 && b.len() >= 3) {
         match looks_like_tls(b) {
             Guess::Other => {}
             g => return g,
         }
     }
-    let n = b.len().min(H2_PREFACE.len());
-    if b[..n] == H2_PREFACE[..n] {
-        return if n == H2_PREFACE.len() {
-            Guess::H2Preface
-        } else {
-            Guess::NeedMore
-        };
+    if b.starts_with(H2_PREFACE) {
+        return Guess::H2Preface;
     }
-    let mut prefix_of_method = false;
-    for m in HTTP_METHODS {
-        let k = b.len().min(m.len());
-        if b[..k] == m[..k] {
-            if k == m.len() {
-                return Guess::HttpRequest;
-            }
-            prefix_of_method = true;
-        }
+    if H2_PREFACE.starts_with(b) {
+        return Guess::NeedMore;
+    }
+    if HTTP_METHODS.iter().any(|m| b.starts_with(m)) {
+        return Guess::HttpRequest;
     }
     if b.starts_with(b"HTTP/1.") {
         return Guess::HttpResponse;
     }
-    if b"HTTP/1.".starts_with(b) {
-        return Guess::NeedMore;
-    }
-    if prefix_of_method {
+    if b"HTTP/1.".starts_with(b) || HTTP_METHODS.iter().any(|m| m.starts_with(b)) {
         return Guess::NeedMore;
     }
     if b.iter()
@@ -152,13 +135,6 @@ pub fn guess(b: &[u8]) -> Guess {
     Guess::Other
 }
 
-fn idx(side: Side) -> usize {
-    match side {
-        Side::Client => 0,
-        Side::Server => 1,
-    }
-}
-
 impl App {
     /// Short label for the report (`TLS`, `HTTP/1.1`, `h2c`, ...), refined by the report builder.
     pub fn is_undecided(&self) -> bool {
@@ -171,12 +147,12 @@ impl App {
         }
         match self {
             App::Detecting(d) => {
-                let i = idx(side);
+                let i = side;
                 d.first[i].get_or_insert(origin);
                 let first_origin = d.first[i].unwrap_or(origin);
                 let pending = &mut d.pending[i];
                 let take = DETECT_BYTES.saturating_sub(pending.len()).min(data.len());
-                pending.extend_from_slice(&data[..take]);
+                pending.extend_from_slice(head(data, take));
                 let g = guess(pending);
                 let next = match g {
                     Guess::NeedMore if pending.len() < DETECT_BYTES => return,
@@ -189,8 +165,8 @@ impl App {
                 // Replay what was held: the other direction's bytes first if they came first.
                 let mine = std::mem::take(&mut d.pending[i]);
                 let other_side = side.other();
-                let theirs = std::mem::take(&mut d.pending[idx(other_side)]);
-                let their_origin = d.first[idx(other_side)];
+                let theirs = std::mem::take(&mut d.pending[other_side]);
+                let their_origin = d.first[other_side];
                 *self = next;
                 if let Some(o) = their_origin {
                     if !theirs.is_empty() && o.frame <= first_origin.frame {
@@ -203,7 +179,7 @@ impl App {
                 } else {
                     self.data(side, &mine, first_origin, log);
                 }
-                self.data(side, &data[take..], origin, log);
+                self.data(side, tail(data, take), origin, log);
             }
             App::Tls(t) => t.data(side, data, origin, &mut log.notes),
             App::Http(h) => {
@@ -216,7 +192,7 @@ impl App {
                 if let Some(rest_at) = t.data(side, data) {
                     log.starttls = true;
                     *self = App::Detecting(Box::default());
-                    self.data(side, &data[rest_at..], origin, log);
+                    self.data(side, tail(data, rest_at), origin, log);
                 }
             }
             App::Opaque => {}
@@ -279,7 +255,7 @@ impl TextWatch {
         if self.seen > STARTTLS_WATCH_BYTES {
             return None;
         }
-        self.seen += data.len() as u64;
+        self.seen = self.seen.saturating_add(data.len() as u64);
         if self.requested && side == Side::Client && looks_like_tls(data) == Guess::Tls {
             return Some(0);
         }

@@ -49,7 +49,7 @@ fn varint(b: &[u8]) -> Option<(u64, usize)> {
     let len = 1usize << (first >> 6);
     let bytes = b.get(..len)?;
     let mut v = u64::from(first & 0x3f);
-    for &x in &bytes[1..] {
+    for &x in bytes.iter().skip(1) {
         v = (v << 8) | u64::from(x);
     }
     Some((v, len))
@@ -66,8 +66,9 @@ pub fn long_headers(mut datagram: &[u8]) -> Vec<LongHeader> {
         if first & 0x80 == 0 {
             break;
         }
-        let Some(vb) = datagram.get(1..5) else { break };
-        let version = u32::from_be_bytes([vb[0], vb[1], vb[2], vb[3]]);
+        let Some(version) = crate::bytes::be32(datagram, 1) else {
+            break;
+        };
         if !known_version(version) {
             break;
         }
@@ -80,10 +81,11 @@ pub fn long_headers(mut datagram: &[u8]) -> Vec<LongHeader> {
         };
         let at = 6 + usize::from(dlen);
         let Some(&slen) = datagram.get(at) else { break };
-        let Some(scid) = datagram.get(at + 1..at + 1 + usize::from(slen)) else {
+        let scid_at = at.saturating_add(1);
+        let Some(scid) = datagram.get(scid_at..scid_at.saturating_add(usize::from(slen))) else {
             break;
         };
-        let mut at = at + 1 + usize::from(slen);
+        let mut at = scid_at.saturating_add(usize::from(slen));
         let raw_type = (first >> 4) & 0x3;
         let kind = match (version, raw_type) {
             (0, _) => None,
@@ -148,26 +150,26 @@ impl QuicFlow {
         let headers = long_headers(payload);
         if headers.is_empty() {
             if payload.first().is_some_and(|b| b & 0x40 != 0) {
-                self.short += 1;
+                self.short = self.short.saturating_add(1);
             }
             return;
         }
         for h in headers {
-            self.long += 1;
+            self.long = self.long.saturating_add(1);
             if h.version != 0 && self.version == 0 {
                 self.version = h.version;
             }
             match h.kind {
                 None => self.version_negotiation = true,
                 Some(LongType::Initial) => {
-                    self.initial += 1;
+                    self.initial = self.initial.saturating_add(1);
                     if from_client && self.client_dcid.is_none() {
                         self.client_dcid = Some(h.dcid);
                         self.client_scid = Some(h.scid);
                     }
                 }
-                Some(LongType::Handshake) => self.handshake += 1,
-                Some(LongType::ZeroRtt) => self.zero_rtt += 1,
+                Some(LongType::Handshake) => self.handshake = self.handshake.saturating_add(1),
+                Some(LongType::ZeroRtt) => self.zero_rtt = self.zero_rtt.saturating_add(1),
                 Some(LongType::Retry) => self.retry = true,
             }
         }

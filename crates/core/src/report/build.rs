@@ -255,11 +255,11 @@ fn connection(
         last_frame: last.frame,
         start: secs(first.ts),
         end: secs(last.ts.max(first.ts)),
-        packets: packets[0] + packets[1],
-        packets_client: packets[0],
-        packets_server: packets[1],
-        bytes_client: bytes[0],
-        bytes_server: bytes[1],
+        packets: packets.client + packets.server,
+        packets_client: packets.client,
+        packets_server: packets.server,
+        bytes_client: bytes.client,
+        bytes_server: bytes.server,
         tcp: tcp_facts,
         quic: quic.as_deref().map(|q| QuicFacts {
             version: crate::protocols::quic::version_name(q.version),
@@ -348,12 +348,12 @@ fn tcp_facts(t: &TcpState) -> TcpFacts {
         ack: t.ack.map(ft),
         rtt,
         syn_count: t.syn_count,
-        retransmissions_client: t.retransmissions[0],
-        retransmissions_server: t.retransmissions[1],
-        fin_client: t.fin[0].map(ft),
-        fin_server: t.fin[1].map(ft),
-        rst_client: t.rst[0].map(ft),
-        rst_server: t.rst[1].map(ft),
+        retransmissions_client: t.retransmissions.client,
+        retransmissions_server: t.retransmissions.server,
+        fin_client: t.fin.client.map(ft),
+        fin_server: t.fin.server.map(ft),
+        rst_client: t.rst.client.map(ft),
+        rst_server: t.rst.server.map(ft),
         closed_by,
         close,
         idle_before_close,
@@ -362,10 +362,10 @@ fn tcp_facts(t: &TcpState) -> TcpFacts {
 
 fn close_summary(t: &TcpState) -> (Option<Side>, String) {
     if t.syn.is_some() && t.syn_ack.is_none() {
-        if t.rst[1].is_some() {
+        if t.rst.server.is_some() {
             return (Some(Side::Server), "refused".into());
         }
-        if t.fin[1].is_none() && t.last_payload.is_none() {
+        if t.fin.server.is_none() && t.last_payload.is_none() {
             return (t.first_close.map(|c| c.0), "unanswered".into());
         }
     }
@@ -427,7 +427,7 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
     let psk_accepted = sh.is_some_and(|s| s.psk_accepted);
     let ticket_offered = ch.is_some_and(|c| c.ticket_offered);
     // An abbreviated TLS ≤ 1.2 handshake: the server's ChangeCipherSpec came without a certificate.
-    let abbreviated = !tls13 && sh.is_some() && f.ccs[1] && !f.server_sent_certificate;
+    let abbreviated = !tls13 && sh.is_some() && f.ccs.server && !f.server_sent_certificate;
     let (resumed, resumption) = if tls13 {
         (psk_accepted, psk_accepted.then(|| "psk".to_string()))
     } else if session_id_echoed && !ticket_offered {
@@ -440,10 +440,10 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
         (false, None)
     };
     let completed = if tls13 {
-        f.finished[0]
+        f.finished.client
     } else {
-        f.finished[0] && f.finished[1]
-    } || (f.app[0].records > 0 && f.app[1].records > 0 && sh.is_some());
+        f.finished.client && f.finished.server
+    } || (f.app.client.records > 0 && f.app.server.records > 0 && sh.is_some());
     let (outcome, aborted_after) = outcome(f, tcp, completed);
     let handshake = f
         .events
@@ -469,7 +469,7 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
             ts: secs(a.origin.ts),
         })
         .collect();
-    let count = |i: usize| RecordCount {
+    let count = |i: Side| RecordCount {
         records: f.app[i].records,
         bytes: f.app[i].bytes,
         first: f.app[i].first.map(ft),
@@ -506,8 +506,8 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
         alerts,
         certificate: f.certificate.clone(),
         chain_len: f.chain_len,
-        app_data_client: count(0),
-        app_data_server: count(1),
+        app_data_client: count(Side::Client),
+        app_data_server: count(Side::Server),
     }
 }
 
@@ -557,7 +557,11 @@ fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {
         return;
     };
     // The handshake ends with the last handshake record before application data flows.
-    let first_app = f.app.iter().filter_map(|a| a.first).map(|o| o.ts).min();
+    let first_app = [f.app.client.first, f.app.server.first]
+        .into_iter()
+        .flatten()
+        .map(|o| o.ts)
+        .min();
     let end = f
         .events
         .iter()
@@ -575,12 +579,9 @@ fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {
     });
     // Without keys, application-data turns show the request/response rhythm.
     let mut exchange = 0u32;
-    let turns = &f.turns;
-    let mut i = 0;
-    while i < turns.len() {
-        let t = &turns[i];
+    let mut turns = f.turns.iter().peekable();
+    while let Some(t) = turns.next() {
         if t.side != Side::Client {
-            i += 1;
             continue;
         }
         phases.push(Phase {
@@ -591,7 +592,7 @@ fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {
             exchange: Some(exchange),
             side: Some(Side::Client),
         });
-        if let Some(r) = turns.get(i + 1) {
+        if let Some(r) = turns.next_if(|r| r.side == Side::Server) {
             phases.push(Phase {
                 kind: "waiting".into(),
                 start: secs(t.last.ts),
@@ -608,9 +609,6 @@ fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {
                 exchange: Some(exchange),
                 side: Some(Side::Server),
             });
-            i += 2;
-        } else {
-            i += 1;
         }
         exchange += 1;
     }
@@ -652,13 +650,13 @@ fn http_phases(exchanges: &[Exchange], phases: &mut Vec<Phase>) {
         }
     }
     // Silence between exchanges on a kept-alive connection.
-    for w in exchanges.windows(2) {
-        let prev_end = w[0]
+    for (prev, next) in exchanges.iter().zip(exchanges.iter().skip(1)) {
+        let prev_end = prev
             .response
             .as_ref()
             .and_then(|r| r.end.or(r.start))
-            .or(w[0].end);
-        if let (Some(p), Some(n)) = (prev_end, w[1].start) {
+            .or(prev.end);
+        if let (Some(p), Some(n)) = (prev_end, next.start) {
             if n.ts.secs_since(p.ts) >= IDLE_PHASE_MIN_SECS {
                 phases.push(Phase {
                     kind: "idle".into(),
@@ -799,11 +797,12 @@ fn host_groups(connections: &[Connection]) -> Vec<HostGroup> {
             });
             groups.len() - 1
         });
-        let g = &mut groups[i];
-        if !g.servers.contains(&server) {
-            g.servers.push(server);
+        if let Some(g) = groups.get_mut(i) {
+            if !g.servers.contains(&server) {
+                g.servers.push(server);
+            }
+            g.connections.push(c.id);
         }
-        g.connections.push(c.id);
     }
     groups
 }

@@ -141,7 +141,7 @@ pub fn used_later(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
 
 pub fn finding_used_later(v: &View, idle: f64) -> Finding {
     let ready = v.ready.unwrap_or(v.opened);
-    let (first, frame) = v.requests[0];
+    let (first, frame) = v.requests.first().copied().unwrap_or((ready, 0));
     Finding {
         cause: "speculative_used_later",
         headline: format!("Preconnected to {}, idle {} before its first request", v.host_label, dur(idle)),

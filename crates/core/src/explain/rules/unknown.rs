@@ -21,13 +21,12 @@ pub fn fallback(ctx: &Ctx<'_>) -> Finding {
             related: Vec::new(),
         };
     }
-    let state = if v.requests.is_empty() {
-        "carried no request that the capture shows".to_string()
-    } else {
-        format!(
+    let state = match v.requests.first() {
+        None => "carried no request that the capture shows".to_string(),
+        Some(first) => format!(
             "carried its first request {} after it opened",
-            dur(v.requests[0].0 - v.opened)
-        )
+            dur(first.0 - v.opened)
+        ),
     };
     Finding {
         cause: "unknown",

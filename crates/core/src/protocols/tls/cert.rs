@@ -38,15 +38,13 @@ pub fn facts(der: &[u8]) -> Option<CertificateFacts> {
         for name in &san.value.general_names {
             match name {
                 GeneralName::DNSName(n) => sans.push((*n).to_string()),
-                GeneralName::IPAddress(ip) => sans.push(match ip.len() {
-                    4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string(),
-                    16 => {
-                        let mut a = [0u8; 16];
-                        a.copy_from_slice(ip);
-                        std::net::Ipv6Addr::from(a).to_string()
+                GeneralName::IPAddress(ip) => {
+                    if let Ok(v4) = <[u8; 4]>::try_from(*ip) {
+                        sans.push(std::net::Ipv4Addr::from(v4).to_string());
+                    } else if let Ok(v6) = <[u8; 16]>::try_from(*ip) {
+                        sans.push(std::net::Ipv6Addr::from(v6).to_string());
                     }
-                    _ => continue,
-                }),
+                }
                 _ => {}
             }
             if sans.len() >= 100 {

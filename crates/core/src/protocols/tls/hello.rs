@@ -3,6 +3,7 @@
 //! ones after it.
 
 use super::names::{is_grease, is_tls13};
+use crate::bytes::be16;
 use tls_parser::{
     parse_tls_client_hello_extension, parse_tls_handshake_client_hello,
     parse_tls_handshake_server_hello, parse_tls_server_hello_extension, SNIType, TlsExtension,
@@ -50,14 +51,15 @@ pub struct ServerHelloFacts {
 /// Splits an extension block into (type, whole extension bytes) without trusting lengths.
 fn walk_extensions(mut ext: &[u8]) -> Vec<(u16, &[u8])> {
     let mut out = Vec::new();
-    while ext.len() >= 4 && out.len() < 128 {
-        let ty = u16::from_be_bytes([ext[0], ext[1]]);
-        let len = usize::from(u16::from_be_bytes([ext[2], ext[3]]));
-        let Some(whole) = ext.get(..4 + len) else {
+    while let (Some(ty), Some(len)) = (be16(ext, 0), be16(ext, 2)) {
+        let Some((whole, rest)) = ext.split_at_checked(4 + usize::from(len)) else {
             break;
         };
+        if out.len() >= 128 {
+            break;
+        }
         out.push((ty, whole));
-        ext = &ext[4 + len..];
+        ext = rest;
     }
     out
 }
@@ -118,9 +120,8 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHelloFacts> {
     let (version, random, session_id, cipher, ext) = if (0x7f00..=0x7f15).contains(&legacy) {
         let random = body.get(2..34)?;
         let cipher = u16::from_be_bytes([*body.get(34)?, *body.get(35)?]);
-        let ext = body
-            .get(36..38)
-            .and_then(|l| body.get(38..38 + usize::from(u16::from_be_bytes([l[0], l[1]]))))
+        let ext = be16(body, 36)
+            .and_then(|l| body.get(38..38 + usize::from(l)))
             .unwrap_or_default();
         (legacy, random, &[][..], cipher, ext)
     } else {

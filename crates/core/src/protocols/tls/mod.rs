@@ -6,9 +6,11 @@ mod cert;
 mod hello;
 pub mod names;
 
+use crate::bytes::{array, fill, split, tail};
 use crate::notes::Notes;
 use crate::reassembly::Origin;
 use crate::report::{CertificateFacts, Side};
+use crate::side::PerSide;
 pub use hello::{ClientHelloFacts, ServerHelloFacts};
 
 /// TLSPlaintext/TLSCiphertext length limit: 2^14 + 2048 (RFC 5246 §6.2.3), plus slack for
@@ -82,10 +84,10 @@ pub struct TlsFactsRaw {
     pub certificate: Option<CertificateFacts>,
     pub chain_len: u32,
     /// ChangeCipherSpec sent, per side (client, server).
-    pub ccs: [bool; 2],
+    pub ccs: PerSide<bool>,
     /// Encrypted Finished (or, in TLS 1.3, the client's first encrypted record) per side.
-    pub finished: [bool; 2],
-    pub app: [AppData; 2],
+    pub finished: PerSide<bool>,
+    pub app: PerSide<AppData>,
     pub turns: Vec<Turn>,
     pub turns_dropped: u32,
     /// The server sent Certificate / ServerKeyExchange (a full handshake, TLS ≤ 1.2).
@@ -119,9 +121,9 @@ impl TlsFactsRaw {
     }
 
     fn app_record(&mut self, side: Side, len: usize, start: Origin, end: Origin) {
-        let a = &mut self.app[idx(side)];
-        a.records += 1;
-        a.bytes += len as u64;
+        let a = &mut self.app[side];
+        a.records = a.records.saturating_add(1);
+        a.bytes = a.bytes.saturating_add(len as u64);
         a.first.get_or_insert(start);
         a.last = Some(end);
         // A long silence splits a turn: a record after it is a new message, not more of the same.
@@ -129,7 +131,7 @@ impl TlsFactsRaw {
         if let Some(t) = self.turns.last_mut().filter(|t| continues(t)) {
             t.last = end;
             t.records = t.records.saturating_add(1);
-            t.bytes += len as u64;
+            t.bytes = t.bytes.saturating_add(len as u64);
         } else if self.turns.len() < MAX_TURNS {
             self.turns.push(Turn {
                 side,
@@ -144,18 +146,11 @@ impl TlsFactsRaw {
     }
 }
 
-fn idx(side: Side) -> usize {
-    match side {
-        Side::Client => 0,
-        Side::Server => 1,
-    }
-}
-
 /// The record layer of one direction.
 #[derive(Default)]
 struct RecordReader {
     header: [u8; 5],
-    header_len: u8,
+    header_len: usize,
     /// Body bytes still to come in the current record.
     remaining: usize,
     content_type: u8,
@@ -175,24 +170,21 @@ struct RecordReader {
 /// TLS parser state of one connection.
 #[derive(Default)]
 pub struct TlsConn {
-    dirs: [RecordReader; 2],
+    dirs: PerSide<RecordReader>,
     pub facts: TlsFactsRaw,
 }
 
 impl TlsConn {
     pub fn data(&mut self, side: Side, mut data: &[u8], origin: Origin, notes: &mut Notes) {
-        let i = idx(side);
+        let i = side;
         while !data.is_empty() && !self.dirs[i].dead {
             let d = &mut self.dirs[i];
-            if (d.header_len as usize) < 5 {
+            if d.header_len < 5 {
                 if d.header_len == 0 {
                     d.record_start = Some(origin);
                 }
-                let take = (5 - d.header_len as usize).min(data.len());
-                d.header[d.header_len as usize..d.header_len as usize + take]
-                    .copy_from_slice(&data[..take]);
-                d.header_len += take as u8;
-                data = &data[take..];
+                let take = fill(&mut d.header, &mut d.header_len, data);
+                data = tail(data, take);
                 if d.header_len < 5 {
                     return;
                 }
@@ -226,12 +218,12 @@ impl TlsConn {
                 }
                 continue;
             }
-            let take = d.remaining.min(data.len());
+            let (taken, rest) = split(data, d.remaining);
             if d.content_type != CT_APP_DATA {
-                d.body.extend_from_slice(&data[..take]);
+                d.body.extend_from_slice(taken);
             }
-            d.remaining -= take;
-            data = &data[take..];
+            d.remaining = d.remaining.saturating_sub(taken.len());
+            data = rest;
             if d.remaining == 0 {
                 self.end_record(side, origin, notes);
             }
@@ -241,13 +233,13 @@ impl TlsConn {
     /// Bytes lost in the capture: inside an application-data record this is harmless (its
     /// length is known); anywhere else the record boundaries are gone.
     pub fn gap(&mut self, side: Side, len: u64, origin: Origin, notes: &mut Notes) {
-        let d = &mut self.dirs[idx(side)];
+        let d = &mut self.dirs[side];
         if d.dead {
             return;
         }
         let inside_body = d.header_len == 5 && (len as usize) <= d.remaining;
         if inside_body && d.content_type == CT_APP_DATA {
-            d.remaining -= len as usize;
+            d.remaining = d.remaining.saturating_sub(len as usize);
             if d.remaining == 0 {
                 self.end_record(side, origin, notes);
             }
@@ -266,10 +258,10 @@ impl TlsConn {
     }
 
     fn end_record(&mut self, side: Side, end: Origin, notes: &mut Notes) {
-        let i = idx(side);
+        let i = side;
         let d = &mut self.dirs[i];
         d.header_len = 0;
-        d.records += 1;
+        d.records = d.records.saturating_add(1);
         let start = d.record_start.unwrap_or(end);
         let ct = d.content_type;
         let encrypted = d.encrypted;
@@ -292,8 +284,8 @@ impl TlsConn {
                 if self.facts.alerts.len() < MAX_ALERTS {
                     self.facts.alerts.push(AlertEvent {
                         side,
-                        level: plain.then(|| body[0]),
-                        description: plain.then(|| body[1]),
+                        level: body.first().copied().filter(|_| plain),
+                        description: body.get(1).copied().filter(|_| plain),
                         encrypted: !plain,
                         origin: end,
                     });
@@ -313,7 +305,7 @@ impl TlsConn {
                         .push_event("encrypted_handshake", None, end, side);
                 } else {
                     let d = &mut self.dirs[i];
-                    if d.handshake.len() + body.len() > MAX_HANDSHAKE_MESSAGE {
+                    if d.handshake.len().saturating_add(body.len()) > MAX_HANDSHAKE_MESSAGE {
                         d.dead = true;
                         notes.add("limit", format!("TLS handshake message over {MAX_HANDSHAKE_MESSAGE} bytes at frame {}: not read", end.frame), Some(end.frame));
                         return;
@@ -336,14 +328,14 @@ impl TlsConn {
     /// A TLS 1.3 handshake hides its later messages in application-data records: the server's
     /// flight after ServerHello, and the client's Finished (or an encrypted alert: 19 bytes).
     fn app_data(&mut self, side: Side, start: Origin, end: Origin) {
-        let i = idx(side);
+        let i = side;
         let len = self.dirs[i].record_len;
         let f = &mut self.facts;
-        if f.is_tls13() && !f.finished[0] {
+        if f.is_tls13() && !f.finished.client {
             match side {
                 Side::Server => {
                     f.push_event("encrypted_handshake", None, end, side);
-                    f.finished[1] = true;
+                    f.finished.server = true;
                     return;
                 }
                 Side::Client => {
@@ -358,7 +350,7 @@ impl TlsConn {
                             });
                         }
                     } else {
-                        f.finished[0] = true;
+                        f.finished.client = true;
                         f.push_event("encrypted_handshake", None, end, side);
                     }
                     return;
@@ -383,12 +375,12 @@ impl TlsConn {
     }
 
     fn handshake_messages(&mut self, side: Side, end: Origin, notes: &mut Notes) {
-        let i = idx(side);
+        let i = side;
         loop {
             let buf = &self.dirs[i].handshake;
-            let Some(h) = buf.get(..4) else { return };
+            let Some(h) = array::<4>(buf, 0) else { return };
             let len = (usize::from(h[1]) << 16) | (usize::from(h[2]) << 8) | usize::from(h[3]);
-            if len + 4 > MAX_HANDSHAKE_MESSAGE {
+            if len.saturating_add(4) > MAX_HANDSHAKE_MESSAGE {
                 self.dirs[i].dead = true;
                 notes.add(
                     "limit",
@@ -400,10 +392,11 @@ impl TlsConn {
                 );
                 return;
             }
-            if buf.len() < 4 + len {
+            let total = len.saturating_add(4);
+            if buf.len() < total {
                 return;
             }
-            let msg: Vec<u8> = self.dirs[i].handshake.drain(..4 + len).collect();
+            let msg: Vec<u8> = self.dirs[i].handshake.drain(..total).collect();
             self.message(side, &msg, end, notes);
             if self.dirs[i].dead {
                 return;
@@ -412,8 +405,8 @@ impl TlsConn {
     }
 
     fn message(&mut self, side: Side, msg: &[u8], end: Origin, notes: &mut Notes) {
-        let code = msg[0];
-        let body = &msg[4..];
+        let Some(&code) = msg.first() else { return };
+        let body = tail(msg, 4);
         let f = &mut self.facts;
         let mut kind = names::handshake_name(code);
         match code {
@@ -440,9 +433,9 @@ impl TlsConn {
                     f.server_hello = Some(sh);
                     if tls13 {
                         // Everything after ServerHello is encrypted, both ways.
-                        self.dirs[0].encrypted = true;
-                        self.dirs[1].encrypted = true;
-                        self.dirs[1].handshake.clear();
+                        self.dirs.client.encrypted = true;
+                        self.dirs.server.encrypted = true;
+                        self.dirs.server.handshake.clear();
                     }
                 }
                 None => notes.add(
@@ -461,7 +454,7 @@ impl TlsConn {
                 }
             }
             12 | 14 => f.server_sent_certificate = true,
-            20 => f.finished[idx(side)] = true,
+            20 => f.finished[side] = true,
             _ => {}
         }
         self.facts.push_event(kind, Some(code), end, side);
