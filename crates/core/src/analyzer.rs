@@ -23,7 +23,7 @@ const MAX_SECRETS_BYTES: usize = 16 * 1024 * 1024;
 /// Addresses remembered from DNS answers.
 const MAX_DNS_ADDRESSES: usize = 200_000;
 /// Connections followed in full; beyond this, packets of new flows are only counted.
-pub const MAX_CONNECTIONS: usize = 1_000_000;
+pub const MAX_CONNECTIONS: usize = 150_000;
 
 /// How far the analysis has come (for progress bars).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -13,6 +13,7 @@
 //! `reassembly` (ordered byte streams) → `protocols` (TLS, HTTP/1, h2c, DNS, QUIC headers) →
 //! `report` (the serde model everyone shares).
 
+#![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
     deny(

@@ -12,10 +12,10 @@ pub struct Notes {
 }
 
 impl Notes {
-    pub fn add(&mut self, code: &str, message: String, frame: Option<u64>) {
+    pub fn add(&mut self, code: &'static str, message: String, frame: Option<u64>) {
         if self.items.len() < MAX_NOTES {
             self.items.push(Note {
-                code: code.to_string(),
+                code: code.into(),
                 message,
                 frame,
             });

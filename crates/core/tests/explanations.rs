@@ -44,7 +44,7 @@ fn every_connection_gets_an_explanation_with_evidence() {
                 .as_ref()
                 .unwrap_or_else(|| panic!("{}: #{} unexplained", f.display(), c.stream));
             assert!(
-                connscope_core::explain::CAUSES.contains(&e.cause.as_str()),
+                connscope_core::explain::CAUSES.contains(&e.cause.as_ref()),
                 "{}",
                 e.cause
             );
@@ -56,7 +56,7 @@ fn every_connection_gets_an_explanation_with_evidence() {
                 c.stream,
                 e.cause
             );
-            assert!(["high", "medium", "low"].contains(&e.confidence.as_str()));
+            assert!(["high", "medium", "low"].contains(&e.confidence.as_ref()));
         }
     }
 }

@@ -39,7 +39,7 @@ fn rows() -> Vec<Row> {
                 .iter()
                 .find(|r| r.transport == "tcp" && r.client.port == port);
             let (got, headline) = match ours.and_then(|r| r.explanation.as_ref()) {
-                Some(e) => (e.cause.clone(), e.headline.clone()),
+                Some(e) => (e.cause.to_string(), e.headline.clone()),
                 None => ("(missing)".into(), String::new()),
             };
             rows.push(Row {

@@ -476,7 +476,7 @@ fn check_h2_quic(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
         }
     }
     for stream in quic_streams {
-        if udp_conn(r, stream).map(|c| c.transport.as_str()) != Some("quic") {
+        if udp_conn(r, stream).map(|c| c.transport.as_ref()) != Some("quic") {
             errors.push(format!("{stem}: udp:{stream}: not recognised as QUIC"));
         }
     }

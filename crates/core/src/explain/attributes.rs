@@ -4,14 +4,14 @@ use super::text::{dur, plural};
 use super::view::View;
 use crate::report::{Attribute, Connection};
 
-fn attr(key: &str, text: String) -> Attribute {
+fn attr(key: &'static str, text: String) -> Attribute {
     Attribute {
         key: key.into(),
         text,
     }
 }
 
-pub fn of(c: &Connection, v: &View) -> Vec<Attribute> {
+pub fn of(c: &Connection, v: &View<'_>) -> Vec<Attribute> {
     let mut out = Vec::new();
     if let Some(h) = &c.http {
         let n = h.requests.len();
@@ -70,7 +70,7 @@ pub fn of(c: &Connection, v: &View) -> Vec<Attribute> {
         ));
     }
     if let Some(alpn) = &v.alpn {
-        if alpn == "h2" {
+        if *alpn == "h2" {
             out.push(attr(
                 "h2",
                 "HTTP/2 (ALPN h2): one connection carries many requests at once".into(),

@@ -46,13 +46,13 @@ pub struct Finding {
 
 /// What a rule sees: the connection, and all connections (for the ones before it).
 pub struct Ctx<'a> {
-    pub me: &'a View,
-    pub all: &'a [View],
+    pub me: &'a View<'a>,
+    pub all: &'a [View<'a>],
 }
 
 impl<'a> Ctx<'a> {
     /// Connections of the same group that started before this one.
-    pub fn earlier_in_group(&self) -> impl Iterator<Item = &'a View> + '_ {
+    pub fn earlier_in_group(&self) -> impl Iterator<Item = &'a View<'a>> + '_ {
         let me = self.me;
         self.all.iter().filter(move |v| {
             v.id != me.id
@@ -78,20 +78,30 @@ pub fn ev(
 
 /// Fills `explanation` on every connection.
 pub fn explain(connections: &mut [Connection]) {
-    let views: Vec<View> = connections.iter().map(View::from_connection).collect();
-    for (c, v) in connections.iter_mut().zip(&views) {
-        let ctx = Ctx { me: v, all: &views };
-        let finding = rules::first_match(&ctx, c);
-        let attributes: Vec<Attribute> = attributes::of(c, v);
-        c.explanation = Some(Explanation {
-            cause: finding.cause.to_string(),
-            headline: finding.headline,
-            details: finding.details,
-            evidence: finding.evidence,
-            rule: finding.rule,
-            confidence: finding.confidence.to_string(),
-            related: finding.related,
-            attributes,
-        });
+    // Views borrow the connections; the explanations are written once all are decided.
+    let explanations: Vec<Explanation> = {
+        let views: Vec<View<'_>> = connections.iter().map(View::from_connection).collect();
+        connections
+            .iter()
+            .zip(&views)
+            .map(|(c, v)| {
+                let ctx = Ctx { me: v, all: &views };
+                let finding = rules::first_match(&ctx, c);
+                let attributes: Vec<Attribute> = attributes::of(c, v);
+                Explanation {
+                    cause: finding.cause.into(),
+                    headline: finding.headline,
+                    details: finding.details,
+                    evidence: finding.evidence,
+                    rule: finding.rule,
+                    confidence: finding.confidence.into(),
+                    related: finding.related,
+                    attributes,
+                }
+            })
+            .collect()
+    };
+    for (c, e) in connections.iter_mut().zip(explanations) {
+        c.explanation = Some(Box::new(e));
     }
 }

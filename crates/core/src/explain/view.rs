@@ -2,6 +2,7 @@
 //! it exist", derived from the report (so the same rules run on decrypted facts later).
 
 use crate::report::{Connection, Side};
+use std::borrow::Cow;
 
 /// Two exchanges closer than this belong to one busy stretch: a browser sends the next queued
 /// request as soon as the previous response ends, so such a gap is not idleness.
@@ -26,16 +27,16 @@ pub enum Setup {
 
 /// A connection as the rules see it.
 #[derive(Debug, Clone)]
-pub struct View {
+pub struct View<'a> {
     pub id: u32,
     pub stream: u32,
     pub tcp: bool,
     pub tls: bool,
     /// Connections of one group could share requests: same client, host, port and scheme.
-    pub group: (String, String, u16, bool),
-    pub host_label: String,
-    pub client_ip: String,
-    pub server_ip: String,
+    pub group: (&'a str, Cow<'a, str>, u16, bool),
+    pub host_label: Cow<'a, str>,
+    pub client_ip: &'a str,
+    pub server_ip: &'a str,
     pub server_port: u16,
     /// When the client started it (its SYN, else its first packet).
     pub opened: f64,
@@ -59,21 +60,22 @@ pub struct View {
     /// The last response asked to close the connection (`Connection: close` / HTTP/1.0).
     pub response_said_close: bool,
     /// `Location` of redirects, with their frame.
-    pub redirects: Vec<(String, u64)>,
-    pub resumed: Option<String>,
-    pub alpn: Option<String>,
+    pub redirects: Vec<(&'a str, u64)>,
+    pub resumed: Option<&'a str>,
+    pub alpn: Option<&'a str>,
     pub ipv6: bool,
 }
 
-impl View {
-    pub fn from_connection(c: &Connection) -> View {
+impl<'a> View<'a> {
+    pub fn from_connection(c: &'a Connection) -> View<'a> {
         let tcp = c.transport == "tcp";
         let tls = c.tls.is_some();
-        let host_label = c
-            .host
-            .clone()
-            .unwrap_or_else(|| c.server.ip.clone())
-            .to_ascii_lowercase();
+        let name = c.host.as_deref().unwrap_or(&c.server.ip);
+        let host_label: Cow<'a, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
         let opened = c
             .tcp
             .as_ref()
@@ -150,7 +152,7 @@ impl View {
                 h.requests
                     .iter()
                     .filter(|r| r.status.is_some_and(|s| (300..400).contains(&s)))
-                    .filter_map(|r| Some((r.location.clone()?, r.response_frame?)))
+                    .filter_map(|r| Some((r.location.as_deref()?, r.response_frame?)))
                     .collect()
             })
             .unwrap_or_default();
@@ -159,10 +161,10 @@ impl View {
             stream: c.stream,
             tcp,
             tls,
-            group: (c.client.ip.clone(), host_label.clone(), c.server.port, tls),
+            group: (c.client.ip.as_str(), host_label.clone(), c.server.port, tls),
             host_label,
-            client_ip: c.client.ip.clone(),
-            server_ip: c.server.ip.clone(),
+            client_ip: &c.client.ip,
+            server_ip: &c.server.ip,
             server_port: c.server.port,
             opened,
             opened_frame,
@@ -181,8 +183,8 @@ impl View {
                 .tls
                 .as_ref()
                 .filter(|t| t.resumed)
-                .and_then(|t| t.resumption.clone()),
-            alpn: c.tls.as_ref().and_then(|t| t.alpn.clone()),
+                .and_then(|t| t.resumption.as_deref()),
+            alpn: c.tls.as_ref().and_then(|t| t.alpn.as_deref()),
             ipv6: c.server.ip.contains(':'),
         }
     }
@@ -219,14 +221,14 @@ impl View {
 
 fn setup_of(c: &Connection) -> Setup {
     if let Some(t) = &c.tcp {
-        match t.close.as_str() {
+        match t.close.as_ref() {
             "refused" => return Setup::Refused,
             "unanswered" => return Setup::Unanswered,
             _ => {}
         }
     }
     match &c.tls {
-        Some(tls) => match tls.outcome.as_str() {
+        Some(tls) => match tls.outcome.as_ref() {
             "completed" => Setup::Ready,
             "aborted_by_client" => Setup::AbortedByClient,
             "aborted_by_server" => Setup::AbortedByServer,

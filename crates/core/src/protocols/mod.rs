@@ -32,6 +32,8 @@ const STARTTLS_WATCH_BYTES: u64 = 16 * 1024;
 
 /// What the bytes of a connection turned out to be.
 pub enum App {
+    /// No payload yet (most connections of a SYN flood stay here: no allocation).
+    Empty,
     Detecting(Box<Detect>),
     Tls(Box<tls::TlsConn>),
     Http(Box<http1::Http1Conn>),
@@ -44,7 +46,7 @@ pub enum App {
 
 impl Default for App {
     fn default() -> Self {
-        App::Detecting(Box::default())
+        App::Empty
     }
 }
 
@@ -138,7 +140,7 @@ pub fn guess(b: &[u8]) -> Guess {
 impl App {
     /// Short label for the report (`TLS`, `HTTP/1.1`, `h2c`, ...), refined by the report builder.
     pub fn is_undecided(&self) -> bool {
-        matches!(self, App::Detecting(_))
+        matches!(self, App::Empty | App::Detecting(_))
     }
 
     pub fn data(&mut self, side: Side, data: &[u8], origin: Origin, log: &mut ConnLog) {
@@ -146,6 +148,10 @@ impl App {
             return;
         }
         match self {
+            App::Empty => {
+                *self = App::Detecting(Box::default());
+                self.data(side, data, origin, log);
+            }
             App::Detecting(d) => {
                 let i = side;
                 d.first[i].get_or_insert(origin);
@@ -215,7 +221,7 @@ impl App {
 
     pub fn gap(&mut self, side: Side, len: u64, origin: Origin, log: &mut ConnLog) {
         match self {
-            App::Detecting(_) => {
+            App::Empty | App::Detecting(_) => {
                 log.notes.add(
                     "gap",
                     format!(

@@ -163,7 +163,7 @@ fn connection(
             }
             http = Some(f);
         }
-        App::Text(_) | App::Opaque | App::Detecting(_) => {
+        App::Empty | App::Text(_) | App::Opaque | App::Detecting(_) => {
             if let Some(h) = http_before {
                 let f = http_facts(h, None);
                 label = format!("{} (then tunnel)", f.version);
@@ -247,7 +247,7 @@ fn connection(
             ip: server.0.to_string(),
             port: server.1,
         },
-        client_by: client_by.as_str().to_string(),
+        client_by: client_by.as_str().into(),
         host,
         host_source,
         protocol: label,
@@ -260,22 +260,24 @@ fn connection(
         packets_server: packets.server,
         bytes_client: bytes.client,
         bytes_server: bytes.server,
-        tcp: tcp_facts,
-        quic: quic.as_deref().map(|q| QuicFacts {
-            version: crate::protocols::quic::version_name(q.version),
-            dcid: q.client_dcid.as_ref().map(|d| hex(d)),
-            scid: q.client_scid.as_ref().map(|d| hex(d)),
-            long_header_packets: q.long,
-            short_header_packets: q.short,
-            initial_packets: q.initial,
-            handshake_packets: q.handshake,
-            zero_rtt_packets: q.zero_rtt,
-            retry: q.retry,
-            version_negotiation: q.version_negotiation,
+        tcp: tcp_facts.map(Box::new),
+        quic: quic.as_deref().map(|q| {
+            Box::new(QuicFacts {
+                version: crate::protocols::quic::version_name(q.version),
+                dcid: q.client_dcid.as_ref().map(|d| hex(d)),
+                scid: q.client_scid.as_ref().map(|d| hex(d)),
+                long_header_packets: q.long,
+                short_header_packets: q.short,
+                initial_packets: q.initial,
+                handshake_packets: q.handshake,
+                zero_rtt_packets: q.zero_rtt,
+                retry: q.retry,
+                version_negotiation: q.version_negotiation,
+            })
         }),
-        tls,
-        http,
-        dns: dns_facts,
+        tls: tls.map(Box::new),
+        http: http.map(Box::new),
+        dns: dns_facts.map(Box::new),
         phases,
         explanation: None,
         notes: log.notes.into_vec(),
@@ -292,7 +294,7 @@ fn best_host(
     server: &IpAddr,
     start: Ts,
     dns_by_addr: &hashbrown::HashMap<IpAddr, Vec<crate::analyzer::DnsAnswer>>,
-) -> (Option<String>, Option<String>) {
+) -> (Option<String>, Option<Text>) {
     if let Some(sni) = tls.and_then(|t| t.sni.clone()).filter(|s| !s.is_empty()) {
         return (Some(sni), Some("sni".into()));
     }
@@ -341,7 +343,7 @@ fn tcp_facts(t: &TcpState) -> TcpFacts {
         from.map(|f| o.ts.secs_since(f.ts).max(0.0)).unwrap_or(0.0)
     });
     TcpFacts {
-        conn_state: t.zeek.conn_state().to_string(),
+        conn_state: t.zeek.conn_state().into(),
         history: t.zeek.history().to_string(),
         syn: t.syn.map(ft),
         syn_ack: t.syn_ack.map(ft),
@@ -355,24 +357,24 @@ fn tcp_facts(t: &TcpState) -> TcpFacts {
         rst_client: t.rst.client.map(ft),
         rst_server: t.rst.server.map(ft),
         closed_by,
-        close,
+        close: close.into(),
         idle_before_close,
     }
 }
 
-fn close_summary(t: &TcpState) -> (Option<Side>, String) {
+fn close_summary(t: &TcpState) -> (Option<Side>, &'static str) {
     if t.syn.is_some() && t.syn_ack.is_none() {
         if t.rst.server.is_some() {
-            return (Some(Side::Server), "refused".into());
+            return (Some(Side::Server), "refused");
         }
         if t.fin.server.is_none() && t.last_payload.is_none() {
-            return (t.first_close.map(|c| c.0), "unanswered".into());
+            return (t.first_close.map(|c| c.0), "unanswered");
         }
     }
     match t.first_close {
-        Some((side, _, true)) => (Some(side), "rst".into()),
-        Some((side, _, false)) => (Some(side), "fin".into()),
-        None => (None, "open".into()),
+        Some((side, _, true)) => (Some(side), "rst"),
+        Some((side, _, false)) => (Some(side), "fin"),
+        None => (None, "open"),
     }
 }
 
@@ -449,7 +451,7 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
         .events
         .iter()
         .map(|e| HandshakeMessage {
-            kind: e.kind.to_string(),
+            kind: e.kind.into(),
             code: e.code,
             frame: e.origin.frame,
             ts: secs(e.origin.ts),
@@ -500,7 +502,7 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
         psk_accepted,
         resumed,
         resumption,
-        outcome,
+        outcome: outcome.into(),
         aborted_after,
         handshake,
         alerts,
@@ -512,12 +514,16 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
 }
 
 /// Who ended an unfinished handshake, and after which message.
-fn outcome(f: &TlsFactsRaw, tcp: Option<&TcpState>, completed: bool) -> (String, Option<String>) {
+fn outcome(
+    f: &TlsFactsRaw,
+    tcp: Option<&TcpState>,
+    completed: bool,
+) -> (&'static str, Option<String>) {
     if completed {
-        return ("completed".into(), None);
+        return ("completed", None);
     }
     if f.client_hello.is_none() {
-        return ("unknown".into(), None);
+        return ("unknown", None);
     }
     // The first fatal (or encrypted) alert, else the first FIN/RST.
     let alert = f
@@ -532,7 +538,7 @@ fn outcome(f: &TlsFactsRaw, tcp: Option<&TcpState>, completed: bool) -> (String,
         (None, c) => c,
     };
     let Some((side, at)) = abort else {
-        return ("incomplete".into(), None);
+        return ("incomplete", None);
     };
     let after = f
         .events
@@ -549,7 +555,7 @@ fn outcome(f: &TlsFactsRaw, tcp: Option<&TcpState>, completed: bool) -> (String,
         Side::Client => "aborted_by_client",
         Side::Server => "aborted_by_server",
     };
-    (outcome.into(), after)
+    (outcome, after)
 }
 
 fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {

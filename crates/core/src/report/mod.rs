@@ -7,6 +7,10 @@
 //! wasm/JS boundary and the JSON export unchanged.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// Text that is usually a fixed word of the vocabulary (no allocation), sometimes built.
+pub type Text = Cow<'static, str>;
 
 mod build;
 pub mod text;
@@ -114,18 +118,18 @@ pub struct Connection {
     /// Index in `Report::connections`.
     pub id: u32,
     /// `tcp`, `udp` or `quic` (a UDP flow recognised as QUIC).
-    pub transport: String,
+    pub transport: Text,
     /// tshark's `tcp.stream` (for TCP) or `udp.stream` (for UDP and QUIC).
     pub stream: u32,
     pub client: Endpoint,
     pub server: Endpoint,
     /// How the client was told apart from the server: `syn` (sent the SYN), `syn_ack` (received
     /// the SYN-ACK), `port` (the lower, well-known port is the server's), `first_packet`.
-    pub client_by: String,
+    pub client_by: Text,
     /// Best name for the server: TLS SNI, else HTTP Host, else a DNS answer, else none.
     pub host: Option<String>,
     /// Where `host` came from: `sni`, `http_host`, `h2_authority`, `dns`.
-    pub host_source: Option<String>,
+    pub host_source: Option<Text>,
     /// Application protocol, shortest honest label: `TLS 1.3 + h2`, `HTTP/1.1`, `h2c`, `DNS`, ...
     pub protocol: String,
     pub first_frame: u64,
@@ -138,15 +142,15 @@ pub struct Connection {
     /// Transport payload bytes sent by the client (as the headers claim; snaplen-cut bytes count).
     pub bytes_client: u64,
     pub bytes_server: u64,
-    pub tcp: Option<TcpFacts>,
-    pub quic: Option<QuicFacts>,
-    pub tls: Option<TlsFacts>,
-    pub http: Option<HttpFacts>,
-    pub dns: Option<DnsFacts>,
+    pub tcp: Option<Box<TcpFacts>>,
+    pub quic: Option<Box<QuicFacts>>,
+    pub tls: Option<Box<TlsFacts>>,
+    pub http: Option<Box<HttpFacts>>,
+    pub dns: Option<Box<DnsFacts>>,
     /// The connection's life on one time axis (TCP handshake, TLS handshake, exchanges, idle, close).
     pub phases: Vec<Phase>,
     /// Why this connection exists (filled by the explanation engine).
-    pub explanation: Option<Explanation>,
+    pub explanation: Option<Box<Explanation>>,
     /// Things the analyzer could not read on this connection (gaps, truncated payloads, limits).
     pub notes: Vec<Note>,
 }
@@ -156,7 +160,7 @@ pub struct Connection {
 pub struct TcpFacts {
     /// Zeek-style connection state: `S0`, `S1`, `SF`, `REJ`, `S2`, `S3`, `RSTO`, `RSTR`,
     /// `RSTOS0`, `RSTRH`, `SH`, `SHR`, `OTH`.
-    pub conn_state: String,
+    pub conn_state: Text,
     /// Zeek-style history letters (upper case = client, lower case = server).
     pub history: String,
     pub syn: Option<FrameTime>,
@@ -177,7 +181,7 @@ pub struct TcpFacts {
     pub closed_by: Option<Side>,
     /// How it ended: `fin`, `rst`, `refused` (RST answering the SYN), `unanswered` (SYN only),
     /// or `open` (still open when the capture ended).
-    pub close: String,
+    pub close: Text,
     /// Seconds without payload in either direction before the close (idle time), if it closed.
     pub idle_before_close: Option<f64>,
 }
@@ -234,7 +238,7 @@ pub struct TlsFacts {
     pub resumption: Option<String>,
     /// `completed`, `aborted_by_client`, `aborted_by_server`, `incomplete` (capture ended or the
     /// connection closed quietly mid-handshake), or `unknown`.
-    pub outcome: String,
+    pub outcome: Text,
     /// The last handshake message before the abort (`certificate`, `server_hello`, ...).
     pub aborted_after: Option<String>,
     /// Every handshake message in order, with its frame (the frame that completed it).
@@ -255,7 +259,7 @@ pub struct HandshakeMessage {
     /// `client_key_exchange`, `finished`, `new_session_ticket`, `encrypted_extensions`,
     /// `change_cipher_spec`, `encrypted_handshake` (an encrypted Finished or later message).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Text,
     /// Handshake type number (none for change_cipher_spec and encrypted messages).
     pub code: Option<u8>,
     pub frame: u64,
@@ -414,7 +418,7 @@ pub struct DnsName {
 pub struct Phase {
     /// `tcp_handshake`, `tls_handshake`, `request` (Request sent), `waiting` (Waiting / TTFB),
     /// `download` (Content Download), `idle`, `close`, `quic_handshake`, `dns`.
-    pub kind: String,
+    pub kind: Text,
     pub start: f64,
     pub end: f64,
     pub first_frame: u64,
@@ -428,7 +432,7 @@ pub struct Phase {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     /// Stable code: `gap`, `snaplen`, `tls_unparsed`, `http_unparsed`, `limit`, ...
-    pub code: String,
+    pub code: Text,
     pub message: String,
     pub frame: Option<u64>,
 }
@@ -473,7 +477,7 @@ pub struct ReadError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     /// Stable id from the cause vocabulary (`first_for_host`, `parallel_for_host`, ...).
-    pub cause: String,
+    pub cause: Text,
     /// One sentence.
     pub headline: String,
     /// A paragraph a student can follow.
@@ -482,7 +486,7 @@ pub struct Explanation {
     /// The browser or server rule behind it, with its number.
     pub rule: Option<Rule>,
     /// `high`, `medium` or `low`.
-    pub confidence: String,
+    pub confidence: Text,
     /// Related connections (ids), e.g. the rejected attempts before a retry.
     pub related: Vec<u32>,
     /// Attributes shown alongside the cause (keep-alive reuse, resumption, who closed, ...).
@@ -500,14 +504,14 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
-    pub id: String,
-    pub text: String,
-    pub source: String,
+    pub id: Text,
+    pub text: Text,
+    pub source: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attribute {
     /// Stable key: `requests`, `pipelining`, `h2_streams`, `resumption`, `idle_close`, `closed_by`, ...
-    pub key: String,
+    pub key: Text,
     pub text: String,
 }

@@ -76,7 +76,7 @@ fn outcome(c: &Connection) -> String {
         ));
     }
     if let Some(t) = &c.tcp {
-        let close = match (t.close.as_str(), t.closed_by) {
+        let close = match (t.close.as_ref(), t.closed_by) {
             ("open", _) => "still open".to_string(),
             ("refused", _) => "refused (RST to SYN)".to_string(),
             ("unanswered", _) => format!("unanswered ({} SYN)", t.syn_count),

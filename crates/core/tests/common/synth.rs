@@ -278,3 +278,19 @@ pub fn tls12_session(p: &mut Pcap, c: &mut Tcp, t: f64, sni: &str) {
     c.client_sends(p, t + 0.021, &record(23, &[0x11; 300]));
     c.server_sends(p, t + 0.040, &record(23, &[0x22; 900]));
 }
+
+/// A bare SYN frame (Ethernet/IPv4/TCP) with sequence number `seq`.
+pub fn syn_frame(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, seq: u32) -> Vec<u8> {
+    tcp_frame(src, dst, sport, dport, seq, 0, SYN, b"")
+}
+
+/// Appends one pcap record (header + frame) to `out`.
+pub fn pcap_record(out: &mut Vec<u8>, t: f64, frame: &[u8]) {
+    let secs = t.floor() as u32;
+    let usecs = ((t - t.floor()) * 1e6).round() as u32;
+    out.extend_from_slice(&secs.to_le_bytes());
+    out.extend_from_slice(&usecs.to_le_bytes());
+    out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    out.extend_from_slice(frame);
+}

@@ -87,8 +87,8 @@ pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
 
 /// Same host name when both have one; without names, only the loopback pair (::1 and
 /// 127.0.0.1, both "localhost") is known to be one host.
-fn same_name(a: &super::super::view::View, b: &super::super::view::View) -> bool {
-    let named = |v: &super::super::view::View| v.host_label != v.server_ip.to_ascii_lowercase();
+fn same_name(a: &super::super::view::View<'_>, b: &super::super::view::View<'_>) -> bool {
+    let named = |v: &super::super::view::View<'_>| !v.host_label.eq_ignore_ascii_case(v.server_ip);
     let loopback = |ip: &str| ip == "::1" || ip.starts_with("127.");
     if named(a) && named(b) {
         a.host_label == b.host_label

@@ -51,7 +51,11 @@ pub fn first_match(ctx: &Ctx<'_>, c: &Connection) -> Finding {
 }
 
 /// A rule's reference: what the browser or server does, and where that is written down.
-pub fn rule(id: &str, text: &str, source: &str) -> Option<crate::report::Rule> {
+pub fn rule(
+    id: &'static str,
+    text: &'static str,
+    source: &'static str,
+) -> Option<crate::report::Rule> {
     Some(crate::report::Rule {
         id: id.into(),
         text: text.into(),

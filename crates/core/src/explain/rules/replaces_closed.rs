@@ -64,7 +64,7 @@ struct Why {
     certain: bool,
 }
 
-fn close_reason(prev: &View) -> Why {
+fn close_reason(prev: &View<'_>) -> Why {
     let (t, side, rst, _) = prev.closed.unwrap_or((prev.end, Side::Server, false, 0));
     let last_activity = prev.busy.last().map(|b| b.1).unwrap_or(prev.opened);
     let idle = (t - last_activity).max(0.0);

@@ -139,7 +139,7 @@ pub fn used_later(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
     Some(finding_used_later(v, idle))
 }
 
-pub fn finding_used_later(v: &View, idle: f64) -> Finding {
+pub fn finding_used_later(v: &View<'_>, idle: f64) -> Finding {
     let ready = v.ready.unwrap_or(v.opened);
     let (first, frame) = v.requests.first().copied().unwrap_or((ready, 0));
     Finding {
