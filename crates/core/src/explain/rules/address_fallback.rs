@@ -93,6 +93,6 @@ fn same_name(a: &super::super::view::View<'_>, b: &super::super::view::View<'_>)
     if named(a) && named(b) {
         a.host_label == b.host_label
     } else {
-        loopback(&a.server_ip) && loopback(&b.server_ip)
+        loopback(a.server_ip) && loopback(b.server_ip)
     }
 }
