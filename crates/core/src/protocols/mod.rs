@@ -31,8 +31,10 @@ const DETECT_BYTES: usize = 24;
 const STARTTLS_WATCH_BYTES: u64 = 16 * 1024;
 
 /// What the bytes of a connection turned out to be.
+#[derive(Default)]
 pub enum App {
     /// No payload yet (most connections of a SYN flood stay here: no allocation).
+    #[default]
     Empty,
     Detecting(Box<Detect>),
     Tls(Box<tls::TlsConn>),
@@ -42,12 +44,6 @@ pub enum App {
     Text(Box<TextWatch>),
     /// Nothing we parse: bytes are counted by the transport, not read.
     Opaque,
-}
-
-impl Default for App {
-    fn default() -> Self {
-        App::Empty
-    }
 }
 
 /// First bytes of each direction, until the protocol is known.

@@ -27,7 +27,7 @@ pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
                     && l[8 + v.host_label.len()..].starts_with(['/', ':'].as_slice())
                     || l == format!("https://{}", v.host_label)
             })?;
-            Some((o, loc.clone(), *frame))
+            Some((o, loc.to_string(), *frame))
         })?;
     let ts = o
         .statuses

@@ -44,7 +44,7 @@ pub fn unused(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     let h2_sibling = ctx.all.iter().find(|o| {
         o.id != v.id
             && o.group == v.group
-            && o.alpn.as_deref() == Some("h2")
+            && o.alpn == Some("h2")
             && o.open_at(ready)
             && !o.requests.is_empty()
     });
