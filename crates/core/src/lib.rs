@@ -28,6 +28,7 @@
 
 mod analyzer;
 mod bytes;
+pub mod decrypt;
 pub mod capture;
 pub mod decode;
 pub mod explain;
