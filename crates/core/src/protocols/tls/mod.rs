@@ -3,7 +3,7 @@
 //! direction and grouped into turns (request/response rhythm, visible even without keys).
 
 mod cert;
-mod hello;
+pub(crate) mod hello;
 pub mod names;
 
 use crate::bytes::{array, fill, split, tail};
