@@ -30,17 +30,21 @@ enum Command {
         /// Print the JSON report (the page's export format) instead of the text summary.
         #[arg(long)]
         json: bool,
+        /// An NSS key log (SSLKEYLOGFILE) to decrypt TLS with; may be given several times.
+        /// Secrets inside a pcapng (Decryption Secrets Blocks) are used without this.
+        #[arg(long, value_name = "KEYS")]
+        keylog: Vec<PathBuf>,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Analyze { file, json } => analyze(&file, json),
+        Command::Analyze { file, json, keylog } => analyze(&file, json, &keylog),
     }
 }
 
-fn analyze(path: &PathBuf, json: bool) -> ExitCode {
+fn analyze(path: &PathBuf, json: bool, keylogs: &[PathBuf]) -> ExitCode {
     let shown = path.display();
     let mut input: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
@@ -54,6 +58,15 @@ fn analyze(path: &PathBuf, json: bool) -> ExitCode {
         }
     };
     let mut analyzer = Analyzer::new();
+    for k in keylogs {
+        match std::fs::read(k) {
+            Ok(text) => analyzer.add_keylog(&text),
+            Err(e) => {
+                eprintln!("connscope: {}: {e}", k.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut buf = vec![0u8; CHUNK];
     loop {
         match input.read(&mut buf) {

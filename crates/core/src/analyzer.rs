@@ -4,12 +4,13 @@
 
 use crate::capture::{CaptureReader, CaptureSink, Frame};
 use crate::decode::{Decoder, IpAddr, Packet, TcpSegment, UdpDatagram, L4};
+use crate::decrypt::keylog::KeyLog;
 use crate::flows::{
     guess_client, is_server_port, tcp, ClientBy, Conn, FlowKey, FlowTable, Transport,
 };
 use crate::protocols::dns::{self, DnsFlow};
 use crate::protocols::quic::{self, QuicFlow};
-use crate::protocols::{guess, Guess};
+use crate::protocols::{guess, Env, Guess};
 use crate::reassembly::Origin;
 use crate::report::{Report, ReportBuilder, Side};
 use crate::time::Ts;
@@ -60,8 +61,11 @@ pub(crate) struct State {
     /// Name → addresses, in order of first answer (for the report's `dns` list).
     pub dns_names: Vec<(String, Vec<IpAddr>, u64)>,
     dns_name_index: HashMap<String, usize>,
-    pub secrets: Vec<(u32, Vec<u8>)>,
+    /// Session secrets: from key logs the user gave, and from pcapng Decryption Secrets Blocks.
+    pub keylog: KeyLog,
     secrets_bytes: usize,
+    /// Key logs given with `add_keylog` (as opposed to found in the capture).
+    pub keylogs_given: u32,
     held_budget: usize,
     pub untracked_packets: u64,
 }
@@ -86,13 +90,21 @@ impl Analyzer {
                 dns_by_addr: HashMap::new(),
                 dns_names: Vec::new(),
                 dns_name_index: HashMap::new(),
-                secrets: Vec::new(),
+                keylog: KeyLog::default(),
                 secrets_bytes: 0,
+                keylogs_given: 0,
                 held_budget: HELD_BUDGET,
                 untracked_packets: 0,
             },
             bytes_fed: 0,
         }
+    }
+
+    /// Adds an NSS key log (SSLKEYLOGFILE): TLS connections whose secrets it holds are
+    /// decrypted. Give it before feeding the capture.
+    pub fn add_keylog(&mut self, text: &[u8]) {
+        self.state.keylog.add(text);
+        self.state.keylogs_given = self.state.keylogs_given.saturating_add(1);
     }
 
     /// Feeds the next chunk of the capture file (any size, any boundary).
@@ -121,8 +133,11 @@ impl Analyzer {
         };
         self.reader.finish(&mut sink);
         let mut budget = self.state.held_budget;
+        let env = Env {
+            keys: Some(&self.state.keylog).filter(|k| !k.is_empty()),
+        };
         for conn in &mut self.state.conns {
-            tcp::flush(conn, &mut budget);
+            tcp::flush(conn, &mut budget, &env);
         }
         ReportBuilder::new(self.reader.info(), self.reader.error().cloned(), self.state).build()
     }
@@ -161,9 +176,12 @@ impl CaptureSink for Sink<'_> {
 
     fn secrets(&mut self, secrets_type: u32, data: &[u8]) {
         let s = &mut *self.state;
-        if s.secrets_bytes + data.len() <= MAX_SECRETS_BYTES {
-            s.secrets_bytes += data.len();
-            s.secrets.push((secrets_type, data.to_vec()));
+        // 0x544c534b "TLSK": an NSS key log (pcapng spec §4.7).
+        if secrets_type == 0x544c_534b
+            && s.secrets_bytes.saturating_add(data.len()) <= MAX_SECRETS_BYTES
+        {
+            s.secrets_bytes = s.secrets_bytes.saturating_add(data.len());
+            s.keylog.add(data);
         }
     }
 
@@ -219,7 +237,10 @@ impl State {
                     .is_some_and(|t| t.is_port_reuse(side, seg));
                 if reuse {
                     let mut budget = self.held_budget;
-                    tcp::flush(conn, &mut budget);
+                    let env = Env {
+                        keys: Some(&self.keylog).filter(|k| !k.is_empty()),
+                    };
+                    tcp::flush(conn, &mut budget, &env);
                     match self.new_tcp(key, s, d, seg, origin) {
                         Some(id) => id,
                         None => return,
@@ -253,7 +274,10 @@ impl State {
             0
         };
         conn.touch(side, origin, bytes);
-        tcp::segment(conn, side, seg, origin, &mut self.held_budget);
+        let env = Env {
+            keys: Some(&self.keylog).filter(|k| !k.is_empty()),
+        };
+        tcp::segment(conn, side, seg, origin, &mut self.held_budget, &env);
     }
 
     fn new_tcp(

@@ -28,9 +28,9 @@
 
 mod analyzer;
 mod bytes;
-pub mod decrypt;
 pub mod capture;
 pub mod decode;
+pub mod decrypt;
 pub mod explain;
 mod flows;
 mod notes;

@@ -18,7 +18,7 @@ struct Row {
     headline: String,
 }
 
-fn rows() -> Vec<Row> {
+fn rows(with_keys: bool) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(lab_dir())
         .expect("tests/lab/captures is part of the repository")
@@ -31,7 +31,14 @@ fn rows() -> Vec<Row> {
         let expected: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
         let scenario = expected["scenario"].as_str().unwrap().to_string();
         let capture = lab_dir().join(expected["capture"].as_str().unwrap());
-        let report = connscope_core::analyze_bytes(&std::fs::read(&capture).unwrap());
+        let mut analyzer = connscope_core::Analyzer::new();
+        if with_keys {
+            analyzer.add_keylog(
+                &std::fs::read(lab_dir().join(expected["keylog"].as_str().unwrap())).unwrap(),
+            );
+        }
+        analyzer.feed(&std::fs::read(&capture).unwrap());
+        let report = analyzer.finish();
         for c in expected["connections"].as_array().unwrap() {
             let port = c["client_port"].as_u64().unwrap() as u16;
             let ours = report
@@ -56,7 +63,25 @@ fn rows() -> Vec<Row> {
 
 #[test]
 fn lab_causes_agree_with_netlog() {
-    let rows = rows();
+    table(false);
+}
+
+/// The same with the browser's key log: the requests themselves are visible (a 401 among them).
+#[test]
+fn lab_causes_agree_with_netlog_with_keys() {
+    table(true);
+}
+
+fn table(with_keys: bool) {
+    let rows = rows(with_keys);
+    println!(
+        "\n{}",
+        if with_keys {
+            "with the key log:"
+        } else {
+            "without keys:"
+        }
+    );
     let mut scenarios: Vec<String> = rows.iter().map(|r| r.scenario.clone()).collect();
     scenarios.dedup();
     println!("| scenario | connections | agree | disagreements (stream: NetLog → connscope) |");

@@ -20,6 +20,8 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
+    /// Output size in bytes (never zero).
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> usize {
         match self {
             HashAlg::Sha256 => 32,
@@ -70,9 +72,101 @@ pub fn suite(id: u16) -> Option<(AeadAlg, HashAlg)> {
     Some((aead, hash))
 }
 
+/// HMAC algorithm of a TLS ≤ 1.2 CBC suite (MAC-then-encrypt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacAlg {
+    Sha1,
+    Sha256,
+    Sha384,
+}
+
+impl MacAlg {
+    /// Tag size in bytes (never zero).
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(self) -> usize {
+        match self {
+            MacAlg::Sha1 => 20,
+            MacAlg::Sha256 => 32,
+            MacAlg::Sha384 => 48,
+        }
+    }
+}
+
+/// How a TLS 1.2 suite protects records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls12Cipher {
+    Aead(AeadAlg),
+    /// AES-CBC with an HMAC: `key_len` 16 or 32 bytes.
+    Cbc {
+        key_len: usize,
+        mac: MacAlg,
+    },
+}
+
+/// A TLS 1.2 suite connscope decrypts, with its PRF hash: AEAD (GCM, ChaCha20-Poly1305) and
+/// AES-CBC with HMAC-SHA1/SHA256/SHA384.
+pub fn tls12_suite(id: u16) -> Option<(Tls12Cipher, HashAlg)> {
+    use tls_parser::{TlsCipherEnc, TlsCipherEncMode, TlsCipherMac};
+    if let Some((aead, hash)) = suite(id) {
+        return Some((Tls12Cipher::Aead(aead), hash));
+    }
+    let s = tls_parser::TlsCipherSuite::from_id(id)?;
+    let hash = match s.prf {
+        tls_parser::TlsPRF::Sha384 => HashAlg::Sha384,
+        tls_parser::TlsPRF::Default | tls_parser::TlsPRF::Sha256 => HashAlg::Sha256,
+        _ => return None,
+    };
+    let mac = match s.mac {
+        TlsCipherMac::HmacSha1 => MacAlg::Sha1,
+        TlsCipherMac::HmacSha256 => MacAlg::Sha256,
+        TlsCipherMac::HmacSha384 => MacAlg::Sha384,
+        _ => return None,
+    };
+    match (s.enc, s.enc_mode, s.enc_size) {
+        (TlsCipherEnc::Aes, TlsCipherEncMode::Cbc, 128) => {
+            Some((Tls12Cipher::Cbc { key_len: 16, mac }, hash))
+        }
+        (TlsCipherEnc::Aes, TlsCipherEncMode::Cbc, 256) => {
+            Some((Tls12Cipher::Cbc { key_len: 32, mac }, hash))
+        }
+        _ => None,
+    }
+}
+
+/// HMAC with a TLS 1.2 MAC algorithm over `parts`.
+pub fn record_mac(alg: MacAlg, key: &[u8], parts: &[&[u8]]) -> Option<Vec<u8>> {
+    match alg {
+        MacAlg::Sha1 => {
+            let mut m = <Hmac<sha1::Sha1>>::new_from_slice(key).ok()?;
+            parts.iter().for_each(|p| m.update(p));
+            Some(m.finalize().into_bytes().to_vec())
+        }
+        MacAlg::Sha256 => hmac(HashAlg::Sha256, key, parts),
+        MacAlg::Sha384 => hmac(HashAlg::Sha384, key, parts),
+    }
+}
+
+/// AES-CBC decryption in place (whole blocks, no padding removed): `false` on a bad length.
+pub fn aes_cbc_decrypt(key: &[u8], iv: &[u8], buf: &mut [u8]) -> bool {
+    use cbc::cipher::{block_padding::NoPadding, BlockModeDecrypt, KeyIvInit};
+    match key.len() {
+        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
+            .is_ok_and(|d| d.decrypt_padded::<NoPadding>(buf).is_ok()),
+        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
+            .is_ok_and(|d| d.decrypt_padded::<NoPadding>(buf).is_ok()),
+        _ => false,
+    }
+}
+
 /// HKDF-Expand-Label(secret, label, context, len) with the "tls13 " prefix (RFC 8446 §7.1;
 /// QUIC uses the same, RFC 9001 §5.1).
-pub fn hkdf_expand_label(hash: HashAlg, secret: &[u8], label: &[u8], context: &[u8], len: usize) -> Option<Vec<u8>> {
+pub fn hkdf_expand_label(
+    hash: HashAlg,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Option<Vec<u8>> {
     let mut info = Vec::with_capacity(10 + label.len() + context.len());
     info.extend_from_slice(&u16::try_from(len).ok()?.to_be_bytes());
     info.push(u8::try_from(label.len().checked_add(6)?).ok()?);
@@ -82,8 +176,14 @@ pub fn hkdf_expand_label(hash: HashAlg, secret: &[u8], label: &[u8], context: &[
     info.extend_from_slice(context);
     let mut out = vec![0u8; len];
     match hash {
-        HashAlg::Sha256 => Hkdf::<Sha256>::from_prk(secret).ok()?.expand(&info, &mut out).ok()?,
-        HashAlg::Sha384 => Hkdf::<Sha384>::from_prk(secret).ok()?.expand(&info, &mut out).ok()?,
+        HashAlg::Sha256 => Hkdf::<Sha256>::from_prk(secret)
+            .ok()?
+            .expand(&info, &mut out)
+            .ok()?,
+        HashAlg::Sha384 => Hkdf::<Sha384>::from_prk(secret)
+            .ok()?
+            .expand(&info, &mut out)
+            .ok()?,
     }
     Some(out)
 }
@@ -112,7 +212,13 @@ fn hmac(hash: HashAlg, key: &[u8], parts: &[&[u8]]) -> Option<Vec<u8>> {
 }
 
 /// The TLS 1.2 PRF: P_hash(secret, label + seed) (RFC 5246 §5).
-pub fn tls12_prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Option<Vec<u8>> {
+pub fn tls12_prf(
+    hash: HashAlg,
+    secret: &[u8],
+    label: &[u8],
+    seed: &[u8],
+    len: usize,
+) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(len.checked_add(hash.len())?);
     let mut a = hmac(hash, secret, &[label, seed])?;
     while out.len() < len {
@@ -137,7 +243,9 @@ impl Aead {
         Some(Aead(match alg {
             AeadAlg::Aes128Gcm => AeadKey::A128(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
             AeadAlg::Aes256Gcm => AeadKey::A256(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
-            AeadAlg::ChaCha20Poly1305 => AeadKey::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?)),
+            AeadAlg::ChaCha20Poly1305 => {
+                AeadKey::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?))
+            }
         }))
     }
 
@@ -172,8 +280,12 @@ pub enum HeaderProtection {
 impl HeaderProtection {
     pub fn new(alg: AeadAlg, key: &[u8]) -> Option<HeaderProtection> {
         Some(match alg {
-            AeadAlg::Aes128Gcm => HeaderProtection::Aes128(Box::new(aes::Aes128::new_from_slice(key).ok()?)),
-            AeadAlg::Aes256Gcm => HeaderProtection::Aes256(Box::new(aes::Aes256::new_from_slice(key).ok()?)),
+            AeadAlg::Aes128Gcm => {
+                HeaderProtection::Aes128(Box::new(aes::Aes128::new_from_slice(key).ok()?))
+            }
+            AeadAlg::Aes256Gcm => {
+                HeaderProtection::Aes256(Box::new(aes::Aes256::new_from_slice(key).ok()?))
+            }
             AeadAlg::ChaCha20Poly1305 => HeaderProtection::ChaCha(key.try_into().ok()?),
         })
     }
@@ -210,7 +322,10 @@ mod tests {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     /// RFC 9001 Appendix A.1: QUIC v1 initial keys from the client's DCID.
@@ -219,7 +334,10 @@ mod tests {
         let salt = hex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a");
         let initial = hkdf_extract(HashAlg::Sha256, &salt, &hex("8394c8f03e515708"));
         let client = hkdf_expand_label(HashAlg::Sha256, &initial, b"client in", b"", 32).unwrap();
-        assert_eq!(client, hex("c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea"));
+        assert_eq!(
+            client,
+            hex("c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea")
+        );
         let key = hkdf_expand_label(HashAlg::Sha256, &client, b"quic key", b"", 16).unwrap();
         assert_eq!(key, hex("1f369613dd76d5467730efcbe3b1a22d"));
         let hp = hkdf_expand_label(HashAlg::Sha256, &client, b"quic hp", b"", 16).unwrap();
@@ -233,7 +351,11 @@ mod tests {
     /// RFC 9001 Appendix A.5: ChaCha20 header protection.
     #[test]
     fn chacha_header_protection() {
-        let hp = HeaderProtection::new(AeadAlg::ChaCha20Poly1305, &hex("25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4")).unwrap();
+        let hp = HeaderProtection::new(
+            AeadAlg::ChaCha20Poly1305,
+            &hex("25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4"),
+        )
+        .unwrap();
         let sample: [u8; 16] = hex("5e5cd55c41f69080575d7999c25a5bfb").try_into().unwrap();
         assert_eq!(hp.mask(&sample).to_vec(), hex("aefefe7d03"));
     }

@@ -4,3 +4,4 @@
 
 pub mod crypto;
 pub mod keylog;
+pub mod tls;

@@ -78,6 +78,12 @@ pub fn of(c: &Connection, v: &View<'_>) -> Vec<Attribute> {
         }
     }
     if let Some(t) = &c.tls {
+        if t.decrypted {
+            out.push(attr(
+                "decrypted",
+                "requests and handshake seen in decrypted traffic (the session's key log)".into(),
+            ));
+        }
         if t.resumed {
             let how = match t.resumption.as_deref() {
                 Some("psk") => "TLS 1.3 pre-shared key",

@@ -57,6 +57,11 @@ pub struct View<'a> {
     pub end: f64,
     /// HTTP status codes seen, in order, with the response frame.
     pub statuses: Vec<(u16, u64, f64)>,
+    /// The last 401/407 on this connection: status, response frame and time, and the target of
+    /// the request it answered.
+    pub challenge: Option<(u16, u64, f64, &'a str)>,
+    /// Target of the first request, when requests are visible (cleartext or decrypted).
+    pub first_target: Option<&'a str>,
     /// The last response asked to close the connection (`Connection: close` / HTTP/1.0).
     pub response_said_close: bool,
     /// `Location` of redirects, with their frame.
@@ -137,6 +142,15 @@ impl<'a> View<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        let challenge = http.and_then(|h| {
+            h.requests.iter().rev().find_map(|r| {
+                let s = r.status.filter(|s| *s == 401 || *s == 407)?;
+                Some((s, r.response_frame?, r.response_ts?, r.target.as_str()))
+            })
+        });
+        let first_target = http
+            .and_then(|h| h.requests.first())
+            .map(|r| r.target.as_str());
         let response_said_close = http.and_then(|h| h.requests.last()).is_some_and(|r| {
             r.response_connection
                 .as_deref()
@@ -177,6 +191,8 @@ impl<'a> View<'a> {
             closed,
             end: c.end,
             statuses,
+            challenge,
+            first_target,
             response_said_close,
             redirects,
             resumed: c

@@ -5,6 +5,7 @@
 use super::zeek::ZeekConn;
 use super::Conn;
 use crate::decode::TcpSegment;
+use crate::protocols::Env;
 use crate::reassembly::{Origin, Reassembler, SegmentKind, StreamEvent};
 use crate::report::Side;
 use crate::side::PerSide;
@@ -62,6 +63,7 @@ pub fn segment(
     seg: &TcpSegment<'_>,
     origin: Origin,
     budget: &mut usize,
+    env: &Env<'_>,
 ) {
     let Conn { tcp, app, log, .. } = conn;
     let Some(t) = tcp.as_deref_mut() else { return };
@@ -117,7 +119,7 @@ pub fn segment(
     }
     let gaps_before = t.reasm[i].gaps;
     let mut deliver = |ev: StreamEvent<'_>, at: Origin| match ev {
-        StreamEvent::Data(d) => app.data(side, d, at, log),
+        StreamEvent::Data(d) => app.data(side, d, at, log, env),
         StreamEvent::Gap(n) => app.gap(side, n, at, log),
     };
     // A RST's payload (diagnostic text) is not part of the stream.
@@ -146,7 +148,7 @@ pub fn segment(
         let gaps_before = t.reasm[o].gaps;
         let peer = side.other();
         let mut deliver_peer = |ev: StreamEvent<'_>, at: Origin| match ev {
-            StreamEvent::Data(d) => app.data(peer, d, at, log),
+            StreamEvent::Data(d) => app.data(peer, d, at, log, env),
             StreamEvent::Gap(n) => app.gap(peer, n, at, log),
         };
         t.reasm[o].peer_acked(seg.ack, origin, budget, &mut deliver_peer);
@@ -160,12 +162,12 @@ pub fn segment(
 }
 
 /// End of capture (or of the connection): deliver what waits behind holes.
-pub fn flush(conn: &mut Conn, budget: &mut usize) {
+pub fn flush(conn: &mut Conn, budget: &mut usize, env: &Env<'_>) {
     let Conn { tcp, app, log, .. } = conn;
     let Some(t) = tcp.as_deref_mut() else { return };
     for side in [Side::Client, Side::Server] {
         let mut deliver = |ev: StreamEvent<'_>, at: Origin| match ev {
-            StreamEvent::Data(d) => app.data(side, d, at, log),
+            StreamEvent::Data(d) => app.data(side, d, at, log, env),
             StreamEvent::Gap(n) => app.gap(side, n, at, log),
         };
         t.reasm[side].flush(budget, &mut deliver);

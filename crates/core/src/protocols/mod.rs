@@ -16,6 +16,12 @@ use crate::reassembly::Origin;
 use crate::report::Side;
 use crate::side::PerSide;
 
+/// What the parsers may consult besides the bytes: the session secrets, when given.
+#[derive(Default, Clone, Copy)]
+pub struct Env<'a> {
+    pub keys: Option<&'a crate::decrypt::keylog::KeyLog>,
+}
+
 /// What outlives a parser switch: notes, the HTTP/1 conversation before an Upgrade or CONNECT,
 /// and whether the stream was upgraded by STARTTLS.
 #[derive(Default)]
@@ -27,6 +33,8 @@ pub struct ConnLog {
 
 /// Bytes kept per direction while deciding what a stream carries.
 const DETECT_BYTES: usize = 24;
+/// Bytes a server may send before the client speaks while the protocol is still undecided.
+const SERVER_FIRST_BYTES: usize = 16 * 1024;
 /// A text protocol is watched for STARTTLS this far into the stream, then left alone.
 const STARTTLS_WATCH_BYTES: u64 = 16 * 1024;
 
@@ -134,28 +142,59 @@ pub fn guess(b: &[u8]) -> Guess {
 }
 
 impl App {
-    /// Short label for the report (`TLS`, `HTTP/1.1`, `h2c`, ...), refined by the report builder.
+    /// The parser for what a TLS connection negotiated with ALPN (content decides otherwise).
+    pub fn for_alpn(alpn: Option<&str>) -> App {
+        match alpn {
+            Some("h2") => App::H2c(Box::new(h2::H2Conn::prior_knowledge())),
+            Some("http/1.1" | "http/1.0") => App::Http(Box::default()),
+            _ => App::default(),
+        }
+    }
+
+    /// Whether the protocol is still undecided.
     pub fn is_undecided(&self) -> bool {
         matches!(self, App::Empty | App::Detecting(_))
     }
 
-    pub fn data(&mut self, side: Side, data: &[u8], origin: Origin, log: &mut ConnLog) {
+    pub fn data(
+        &mut self,
+        side: Side,
+        data: &[u8],
+        origin: Origin,
+        log: &mut ConnLog,
+        env: &Env<'_>,
+    ) {
         if data.is_empty() {
             return;
         }
         match self {
             App::Empty => {
                 *self = App::Detecting(Box::default());
-                self.data(side, data, origin, log);
+                self.data(side, data, origin, log, env);
             }
             App::Detecting(d) => {
                 let i = side;
                 d.first[i].get_or_insert(origin);
                 let first_origin = d.first[i].unwrap_or(origin);
+                // A server speaking first with something binary (an HTTP/2 SETTINGS frame before
+                // the client's preface arrives, say) does not decide: the client's first bytes do.
+                let server_first = side == Side::Server && d.pending.client.is_empty();
+                let limit = if server_first {
+                    SERVER_FIRST_BYTES
+                } else {
+                    DETECT_BYTES
+                };
                 let pending = &mut d.pending[i];
-                let take = DETECT_BYTES.saturating_sub(pending.len()).min(data.len());
+                let take = limit.saturating_sub(pending.len()).min(data.len());
                 pending.extend_from_slice(head(data, take));
                 let g = guess(pending);
+                if server_first
+                    && matches!(g, Guess::Other | Guess::NeedMore)
+                    && pending.len() < SERVER_FIRST_BYTES
+                    && take == data.len()
+                {
+                    return;
+                }
                 let next = match g {
                     Guess::NeedMore if pending.len() < DETECT_BYTES => return,
                     Guess::Tls => App::Tls(Box::default()),
@@ -172,21 +211,21 @@ impl App {
                 *self = next;
                 if let Some(o) = their_origin {
                     if !theirs.is_empty() && o.frame <= first_origin.frame {
-                        self.data(other_side, &theirs, o, log);
-                        self.data(side, &mine, first_origin, log);
+                        self.data(other_side, &theirs, o, log, env);
+                        self.data(side, &mine, first_origin, log, env);
                     } else {
-                        self.data(side, &mine, first_origin, log);
-                        self.data(other_side, &theirs, o, log);
+                        self.data(side, &mine, first_origin, log, env);
+                        self.data(other_side, &theirs, o, log, env);
                     }
                 } else {
-                    self.data(side, &mine, first_origin, log);
+                    self.data(side, &mine, first_origin, log, env);
                 }
-                self.data(side, tail(data, take), origin, log);
+                self.data(side, tail(data, take), origin, log, env);
             }
-            App::Tls(t) => t.data(side, data, origin, &mut log.notes),
+            App::Tls(t) => t.data(side, data, origin, &mut log.notes, env),
             App::Http(h) => {
                 if let Some(switch) = h.data(side, data, origin, &mut log.notes) {
-                    self.switch(switch, side, origin, log);
+                    self.switch(switch, side, origin, log, env);
                 }
             }
             App::H2c(h) => h.data(side, data, origin, &mut log.notes),
@@ -194,14 +233,21 @@ impl App {
                 if let Some(rest_at) = t.data(side, data) {
                     log.starttls = true;
                     *self = App::Detecting(Box::default());
-                    self.data(side, tail(data, rest_at), origin, log);
+                    self.data(side, tail(data, rest_at), origin, log, env);
                 }
             }
             App::Opaque => {}
         }
     }
 
-    fn switch(&mut self, switch: http1::Switch, side: Side, origin: Origin, log: &mut ConnLog) {
+    fn switch(
+        &mut self,
+        switch: http1::Switch,
+        side: Side,
+        origin: Origin,
+        log: &mut ConnLog,
+        env: &Env<'_>,
+    ) {
         let http = std::mem::replace(self, App::Opaque);
         if let App::Http(http) = http {
             log.http_before = Some(http);
@@ -212,7 +258,7 @@ impl App {
             http1::SwitchTo::Tunnel => App::Detecting(Box::default()),
             http1::SwitchTo::Opaque => App::Opaque,
         };
-        self.data(side, &switch.rest, origin, log);
+        self.data(side, &switch.rest, origin, log, env);
     }
 
     pub fn gap(&mut self, side: Side, len: u64, origin: Origin, log: &mut ConnLog) {
@@ -236,8 +282,10 @@ impl App {
 
     /// The side sent FIN or RST: messages delimited by the close end here.
     pub fn close(&mut self, side: Side, origin: Origin) {
-        if let App::Http(h) = self {
-            h.close(side, origin);
+        match self {
+            App::Http(h) => h.close(side, origin),
+            App::Tls(t) => t.close(side, origin),
+            _ => {}
         }
     }
 }

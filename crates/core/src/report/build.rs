@@ -129,6 +129,7 @@ fn connection(
         Transport::Udp => "UDP".to_string(),
     };
     let mut phases = Vec::new();
+    let mut inner_notes: Option<crate::notes::Notes> = None;
     if let Some(t) = tcp.as_deref() {
         if let (Some(syn), Some(end)) = (t.syn, t.ack.or(t.syn_ack)) {
             phases.push(Phase {
@@ -146,7 +147,24 @@ fn connection(
         App::Tls(t) => {
             let f = tls_facts(t, tcp.as_deref());
             label = protocol_label_tls(&f, log.starttls);
-            tls_phases(&t.facts, &mut phases);
+            // With keys, the requests themselves; without, the rhythm of the records.
+            let inner = t.inner.as_deref();
+            match inner.map(|i| &i.app) {
+                Some(App::Http(h)) => {
+                    tls_phases(&t.facts, false, &mut phases);
+                    http_phases(&h.exchanges, &mut phases);
+                    http = Some(http_facts(h, None));
+                }
+                Some(App::H2c(h2)) => {
+                    tls_phases(&t.facts, false, &mut phases);
+                    http_phases(&h2.exchanges, &mut phases);
+                    http = Some(http_facts_h2(h2, None, true));
+                }
+                _ => tls_phases(&t.facts, true, &mut phases),
+            }
+            if let Some(i) = inner {
+                inner_notes = Some(i.log.notes.clone());
+            }
             tls = Some(f);
         }
         App::Http(h) => {
@@ -156,7 +174,7 @@ fn connection(
             http = Some(f);
         }
         App::H2c(h2) => {
-            let f = http_facts_h2(h2, http_before);
+            let f = http_facts_h2(h2, http_before, false);
             label = "h2c".into();
             if let Some(h) = http_before {
                 http_phases(&h.exchanges, &mut phases);
@@ -280,7 +298,11 @@ fn connection(
         dns: dns_facts.map(Box::new),
         phases,
         explanation: None,
-        notes: log.notes.into_vec(),
+        notes: {
+            let mut notes = log.notes.into_vec();
+            notes.extend(inner_notes.map(|n| n.into_vec()).unwrap_or_default());
+            notes
+        },
     }
 }
 
@@ -491,7 +513,10 @@ fn tls_facts(t: &TlsConn, tcp: Option<&TcpState>) -> TlsFacts {
         version: sh.map(|s| names::version_name(s.version)),
         sni: ch.and_then(|c| c.sni.clone()),
         alpn_offered: ch.map(|c| c.alpn.clone()).unwrap_or_default(),
-        alpn: sh.and_then(|s| s.alpn.clone()),
+        alpn: sh
+            .and_then(|s| s.alpn.clone())
+            .or_else(|| f.alpn_encrypted.clone()),
+        decrypted: f.decrypted_records.client > 0 || f.decrypted_records.server > 0,
         versions_offered,
         cipher: sh.map(|s| names::cipher_name(s.cipher)),
         client_session_id_len: ch.map(|c| c.session_id_len),
@@ -558,7 +583,7 @@ fn outcome(
     (outcome, after)
 }
 
-fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {
+fn tls_phases(f: &TlsFactsRaw, with_turns: bool, phases: &mut Vec<Phase>) {
     let Some(first) = f.events.first() else {
         return;
     };
@@ -583,6 +608,9 @@ fn tls_phases(f: &TlsFactsRaw, phases: &mut Vec<Phase>) {
         exchange: None,
         side: None,
     });
+    if !with_turns {
+        return;
+    }
     // Without keys, application-data turns show the request/response rhythm.
     let mut exchange = 0u32;
     let mut turns = f.turns.iter().peekable();
@@ -754,7 +782,7 @@ fn http_facts(h: &Http1Conn, h2: Option<H2Facts>) -> HttpFacts {
     }
 }
 
-fn http_facts_h2(h2: &H2Conn, before: Option<&Http1Conn>) -> HttpFacts {
+fn http_facts_h2(h2: &H2Conn, before: Option<&Http1Conn>, over_tls: bool) -> HttpFacts {
     let facts = H2Facts {
         started_by: if h2.started_by_upgrade {
             "upgrade"
@@ -768,17 +796,21 @@ fn http_facts_h2(h2: &H2Conn, before: Option<&Http1Conn>) -> HttpFacts {
         goaway: h2.goaway,
         rst_streams: h2.rst_streams,
     };
-    match before {
+    let streams: Vec<HttpRequest> = h2.exchanges.iter().map(request_report).collect();
+    let mut f = match before {
         Some(h) => http_facts(h, Some(facts)),
         None => HttpFacts {
-            version: "h2c".into(),
+            version: if over_tls { "HTTP/2" } else { "h2c" }.into(),
             requests: Vec::new(),
             unmatched_responses: Vec::new(),
             pipelined: false,
             requests_not_kept: 0,
             h2: Some(facts),
         },
-    }
+    };
+    f.requests.extend(streams);
+    f.requests_not_kept = f.requests_not_kept.saturating_add(h2.exchanges_dropped);
+    f
 }
 
 fn host_groups(connections: &[Connection]) -> Vec<HostGroup> {

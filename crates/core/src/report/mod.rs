@@ -250,6 +250,9 @@ pub struct TlsFacts {
     pub chain_len: u32,
     pub app_data_client: RecordCount,
     pub app_data_server: RecordCount,
+    /// Records were decrypted with the session's secrets (key log or pcapng DSB): the
+    /// handshake messages, alerts and HTTP shown were read inside the encryption.
+    pub decrypted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

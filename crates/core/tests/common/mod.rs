@@ -59,6 +59,17 @@ pub fn stem(path: &Path) -> String {
         .to_string()
 }
 
+/// Analyses with a key log given first (as the page and the CLI do).
+pub fn analyze_with_keys(path: &Path, keys: Option<&[u8]>) -> connscope_core::Report {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut a = connscope_core::Analyzer::new();
+    if let Some(k) = keys {
+        a.add_keylog(k);
+    }
+    a.feed(&bytes);
+    a.finish()
+}
+
 pub fn analyze(path: &Path) -> connscope_core::Report {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     connscope_core::analyze_bytes(&bytes)

@@ -1,5 +1,5 @@
-//! A 401/407 answer whose connection then closed: the request is repeated with credentials on a
-//! new connection.
+//! A 401/407 answer whose connection then closed: the same request is repeated with
+//! credentials on a new connection.
 
 use super::super::{ev, text::dur, Ctx, Finding};
 use super::rule;
@@ -13,28 +13,44 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     let v = ctx.me;
     // A challenged connection that closed (or said it would) before this one opened.
     let challenged = ctx.earlier_in_group().filter_map(|o| {
-        let (status, frame, ts) = *o.statuses.last()?;
-        if status != 401 && status != 407 {
+        let (status, frame, ts, target) = o.challenge?;
+        if ts > v.opened {
             return None;
         }
         let closed = o.closed.filter(|cl| cl.0 <= v.opened);
-        (closed.is_some() || o.response_said_close).then_some((o, status, frame, ts, closed))
+        (closed.is_some() || o.response_said_close)
+            .then_some((o, status, frame, ts, target, closed))
     });
-    let (o, status, frame, ts, closed) = challenged.max_by(|a, b| a.3.total_cmp(&b.3))?;
+    let (o, status, frame, ts, target, closed) = challenged.max_by(|a, b| a.3.total_cmp(&b.3))?;
     if v.opened - ts > RETRY_WINDOW_SECS {
         return None;
     }
-    // Cleartext shows the credentials header; then this is certainly the retry.
-    let sends_credentials = c
-        .http
-        .as_ref()
-        .and_then(|h| h.requests.first())
-        .and_then(|r| r.authorization.clone());
+    // When the requests are visible, this must be the challenged request again, and no other
+    // connection may have repeated it already (credentials then ride along on later requests
+    // without making them retries).
+    if let Some(first) = v.first_target {
+        if first != target {
+            return None;
+        }
+        let repeated_elsewhere = ctx.all.iter().any(|x| {
+            x.id != v.id
+                && x.id != o.id
+                && x.first_target == Some(target)
+                && x.requests
+                    .first()
+                    .is_some_and(|r| r.0 >= ts && r.0 < v.opened)
+        });
+        if repeated_elsewhere {
+            return None;
+        }
+    }
+    let first_request = c.http.as_ref().and_then(|h| h.requests.first());
+    let sends_credentials = first_request.and_then(|r| r.authorization.clone());
     let scheme = sends_credentials
         .clone()
         .unwrap_or_else(|| "credentials".into());
     let mut evidence = vec![ev(
-        format!("{status} on {}", o.label()),
+        format!("{status} on {} for {target}", o.label()),
         Some(frame),
         Some(ts),
         Some(o.id),
@@ -52,21 +68,22 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
             Some(o.id),
         ));
     }
-    if let Some(r) = c.http.as_ref().and_then(|h| h.requests.first()) {
+    if let Some(r) = first_request {
         if let Some(a) = &r.authorization {
             evidence.push(ev(
-                format!("request with Authorization: {a}"),
+                format!("{} again, with Authorization: {a}", r.target),
                 Some(r.frame),
                 Some(r.ts),
                 None,
             ));
         }
     }
+    let decrypted = c.tls.as_ref().is_some_and(|t| t.decrypted);
     Some(Finding {
         cause: "auth_retry",
         headline: format!("Repeats the request with {scheme} after a {status} on {}, which closed", o.label()),
         details: format!(
-            "Connection {} got {status} ({}): the server wants credentials. That connection {}, so the browser opened this one {} later to send the request again{}.",
+            "Connection {} got {status} ({}) for {target}: the server wants credentials. That connection {}, so the browser opened this one {} later to send the request again{}.{}",
             o.label(),
             if status == 401 { "Unauthorized" } else { "Proxy Authentication Required" },
             match closed {
@@ -74,7 +91,8 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
                 None => "announced it would close".into(),
             },
             dur(v.opened - ts),
-            if sends_credentials.is_some() { format!(", now with an Authorization: {scheme} header") } else { " with credentials".into() }
+            if sends_credentials.is_some() { format!(", now with an Authorization: {scheme} header") } else { " with credentials".into() },
+            if decrypted { " (Seen in decrypted traffic.)" } else { "" }
         ),
         evidence,
         rule: rule(

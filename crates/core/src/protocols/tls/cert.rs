@@ -18,6 +18,32 @@ pub fn leaf_certificate(body: &[u8]) -> Option<(Option<CertificateFacts>, u32)> 
     Some((leaf, chain_len))
 }
 
+/// The TLS 1.3 Certificate message: a request context, then entries of (DER, extensions).
+pub fn leaf_certificate_13(body: &[u8]) -> Option<(Option<CertificateFacts>, u32)> {
+    let ctx_len = usize::from(*body.first()?);
+    let list = body.get(ctx_len.checked_add(1)?..)?;
+    let u24 = |b: &[u8], at: usize| -> Option<usize> {
+        let [a, b, c] = crate::bytes::array::<3>(b, at)?;
+        Some((usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c))
+    };
+    let total = u24(list, 0)?;
+    let mut entries = list.get(3..3usize.checked_add(total)?)?;
+    let mut leaf = None;
+    let mut count = 0u32;
+    while !entries.is_empty() && count < 32 {
+        let len = u24(entries, 0)?;
+        let der = entries.get(3..3usize.checked_add(len)?)?;
+        if count == 0 {
+            leaf = facts(der);
+        }
+        count = count.saturating_add(1);
+        let after = 3usize.checked_add(len)?;
+        let ext_len = usize::from(crate::bytes::be16(entries, after)?);
+        entries = entries.get(after.checked_add(2)?.checked_add(ext_len)?..)?;
+    }
+    Some((leaf, count))
+}
+
 fn rfc3339(t: &ASN1Time) -> String {
     let d = t.to_datetime();
     format!(

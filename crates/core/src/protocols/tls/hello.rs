@@ -23,6 +23,8 @@ const EXT_EARLY_DATA: u16 = 42;
 pub struct ClientHelloFacts {
     /// The legacy `client_version` field.
     pub version: u16,
+    /// The client random: the key log's index for this connection's secrets.
+    pub random: Vec<u8>,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
     /// supported_versions, GREASE removed.
@@ -40,6 +42,7 @@ pub struct ClientHelloFacts {
 pub struct ServerHelloFacts {
     /// The negotiated version: supported_versions when present, else the legacy field.
     pub version: u16,
+    pub random: Vec<u8>,
     pub cipher: u16,
     pub session_id: Vec<u8>,
     pub alpn: Option<String>,
@@ -73,6 +76,7 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHelloFacts> {
     let session_id = ch.session_id.unwrap_or_default();
     let mut f = ClientHelloFacts {
         version: ch.version.0,
+        random: ch.random.to_vec(),
         session_id_len: session_id.len() as u8,
         session_id: session_id.to_vec(),
         ..Default::default()
@@ -136,6 +140,7 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHelloFacts> {
     };
     let mut f = ServerHelloFacts {
         version,
+        random: random.to_vec(),
         cipher,
         session_id: session_id.to_vec(),
         is_hello_retry: random == HRR_RANDOM,
@@ -165,4 +170,19 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHelloFacts> {
         }
     }
     Some(f)
+}
+
+/// The ALPN protocol in a TLS 1.3 EncryptedExtensions message.
+pub fn encrypted_extensions_alpn(body: &[u8]) -> Option<String> {
+    let len = usize::from(be16(body, 0)?);
+    let exts = body.get(2..2usize.checked_add(len)?)?;
+    walk_extensions(exts).into_iter().find_map(|(ty, whole)| {
+        if ty != 16 {
+            return None;
+        }
+        match parse_tls_server_hello_extension(whole).ok()?.1 {
+            TlsExtension::ALPN(protocols) => protocols.first().map(|p| text(p)),
+            _ => None,
+        }
+    })
 }

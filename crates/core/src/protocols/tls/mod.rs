@@ -7,7 +7,9 @@ pub(crate) mod hello;
 pub mod names;
 
 use crate::bytes::{array, fill, split, tail};
+use crate::decrypt::tls::{NoKeys, TlsDecryptor};
 use crate::notes::Notes;
+use crate::protocols::{App, ConnLog, Env};
 use crate::reassembly::Origin;
 use crate::report::{CertificateFacts, Side};
 use crate::side::PerSide;
@@ -96,6 +98,10 @@ pub struct TlsFactsRaw {
     pub new_session_ticket: bool,
     /// The first records were not a handshake (capture started mid-connection).
     pub joined_mid_stream: bool,
+    /// ALPN the server chose in EncryptedExtensions (TLS 1.3, read with the keys).
+    pub alpn_encrypted: Option<String>,
+    /// Records opened with the key log, per side.
+    pub decrypted_records: PerSide<u64>,
 }
 
 impl TlsFactsRaw {
@@ -167,17 +173,36 @@ struct RecordReader {
     records: u64,
 }
 
+/// What the decrypted application data carries (HTTP/1.1 or HTTP/2), with its own notes.
+#[derive(Default)]
+pub struct Inner {
+    pub app: App,
+    pub log: ConnLog,
+}
+
 /// TLS parser state of one connection.
 #[derive(Default)]
 pub struct TlsConn {
     dirs: PerSide<RecordReader>,
     pub facts: TlsFactsRaw,
+    decryptor: Option<Box<TlsDecryptor>>,
+    /// The application protocol inside, once records can be decrypted.
+    pub inner: Option<Box<Inner>>,
+    warned_decrypt_failure: PerSide<bool>,
 }
 
 impl TlsConn {
-    pub fn data(&mut self, side: Side, mut data: &[u8], origin: Origin, notes: &mut Notes) {
+    pub fn data(
+        &mut self,
+        side: Side,
+        mut data: &[u8],
+        origin: Origin,
+        notes: &mut Notes,
+        env: &Env<'_>,
+    ) {
         let i = side;
         while !data.is_empty() && !self.dirs[i].dead {
+            let keep_app_data = self.decryptor.is_some();
             let d = &mut self.dirs[i];
             if d.header_len < 5 {
                 if d.header_len == 0 {
@@ -214,18 +239,19 @@ impl TlsConn {
                 d.remaining = len;
                 d.body.clear();
                 if len == 0 {
-                    self.end_record(side, origin, notes);
+                    self.end_record(side, origin, notes, env);
                 }
                 continue;
             }
             let (taken, rest) = split(data, d.remaining);
-            if d.content_type != CT_APP_DATA {
+            // Application data is skipped, not copied, unless there are keys to read it.
+            if d.content_type != CT_APP_DATA || keep_app_data {
                 d.body.extend_from_slice(taken);
             }
             d.remaining = d.remaining.saturating_sub(taken.len());
             data = rest;
             if d.remaining == 0 {
-                self.end_record(side, origin, notes);
+                self.end_record(side, origin, notes, env);
             }
         }
     }
@@ -238,10 +264,10 @@ impl TlsConn {
             return;
         }
         let inside_body = d.header_len == 5 && (len as usize) <= d.remaining;
-        if inside_body && d.content_type == CT_APP_DATA {
+        if inside_body && d.content_type == CT_APP_DATA && self.decryptor.is_none() {
             d.remaining = d.remaining.saturating_sub(len as usize);
             if d.remaining == 0 {
-                self.end_record(side, origin, notes);
+                self.end_record(side, origin, notes, &Env::default());
             }
             return;
         }
@@ -257,19 +283,61 @@ impl TlsConn {
         );
     }
 
-    fn end_record(&mut self, side: Side, end: Origin, notes: &mut Notes) {
+    fn end_record(&mut self, side: Side, end: Origin, notes: &mut Notes, env: &Env<'_>) {
         let i = side;
         let d = &mut self.dirs[i];
         d.header_len = 0;
         d.records = d.records.saturating_add(1);
         let start = d.record_start.unwrap_or(end);
         let ct = d.content_type;
-        let encrypted = d.encrypted;
+        let header = d.header;
         let body = std::mem::take(&mut d.body);
+        // A protected record we have keys for: open it and read what is inside.
+        if let Some(dec) = self.decryptor.as_mut() {
+            if dec.protects(side, ct) {
+                match dec.open(side, &header, &body) {
+                    Some((inner_type, plain)) => {
+                        self.facts.decrypted_records[side] =
+                            self.facts.decrypted_records[side].saturating_add(1);
+                        self.plaintext(side, inner_type, plain, end, notes, env);
+                        return;
+                    }
+                    None if !self.warned_decrypt_failure[side] => {
+                        self.warned_decrypt_failure[side] = true;
+                        notes.add(
+                            "decrypt_failed",
+                            format!("a {} record at frame {} does not decrypt with the logged keys (wrong key log, or a key the log lacks); such records are shown as encrypted", side.as_str(), end.frame),
+                            Some(end.frame),
+                        );
+                    }
+                    None => {}
+                }
+            }
+        }
+        self.keyless_record(side, ct, body, start, end, notes, env);
+    }
+
+    /// A record as seen without keys.
+    #[allow(clippy::too_many_arguments)]
+    fn keyless_record(
+        &mut self,
+        side: Side,
+        ct: u8,
+        body: Vec<u8>,
+        start: Origin,
+        end: Origin,
+        notes: &mut Notes,
+        env: &Env<'_>,
+    ) {
+        let i = side;
+        let encrypted = self.dirs[i].encrypted;
         match ct {
             CT_CCS => {
                 self.facts.ccs[i] = true;
                 self.facts.push_event("change_cipher_spec", None, end, side);
+                if let Some(dec) = self.decryptor.as_mut() {
+                    dec.change_cipher_spec(side);
+                }
                 // TLS 1.3 sends CCS only for middlebox compatibility; its encryption began at
                 // ServerHello.
                 if !self.facts.is_tls13() {
@@ -311,7 +379,7 @@ impl TlsConn {
                         return;
                     }
                     d.handshake.extend_from_slice(&body);
-                    self.handshake_messages(side, end, notes);
+                    self.handshake_messages(side, end, notes, env);
                 }
             }
             CT_APP_DATA => self.app_data(side, start, end),
@@ -374,7 +442,66 @@ impl TlsConn {
         f.app_record(side, len, start, end);
     }
 
-    fn handshake_messages(&mut self, side: Side, end: Origin, notes: &mut Notes) {
+    /// A decrypted record: handshake messages, an alert, or application data for the inner
+    /// protocol.
+    fn plaintext(
+        &mut self,
+        side: Side,
+        ct: u8,
+        plain: Vec<u8>,
+        end: Origin,
+        notes: &mut Notes,
+        env: &Env<'_>,
+    ) {
+        match ct {
+            CT_HANDSHAKE => {
+                let d = &mut self.dirs[side];
+                if d.handshake.len().saturating_add(plain.len()) > MAX_HANDSHAKE_MESSAGE {
+                    d.dead = true;
+                    return;
+                }
+                d.handshake.extend_from_slice(&plain);
+                self.handshake_messages(side, end, notes, env);
+            }
+            CT_ALERT if self.facts.alerts.len() < MAX_ALERTS => {
+                self.facts.alerts.push(AlertEvent {
+                    side,
+                    level: plain.first().copied(),
+                    description: plain.get(1).copied(),
+                    encrypted: true,
+                    origin: end,
+                });
+            }
+            CT_APP_DATA => {
+                self.facts.app_record(side, plain.len(), end, end);
+                let alpn = self
+                    .facts
+                    .server_hello
+                    .as_ref()
+                    .and_then(|s| s.alpn.as_deref())
+                    .or(self.facts.alpn_encrypted.as_deref());
+                let inner = self.inner.get_or_insert_with(|| {
+                    Box::new(Inner {
+                        app: App::for_alpn(alpn),
+                        log: ConnLog::default(),
+                    })
+                });
+                inner
+                    .app
+                    .data(side, &plain, end, &mut inner.log, &Env::default());
+            }
+            _ => {}
+        }
+    }
+
+    /// The connection closed on `side`: an inner protocol delimited by the close ends here.
+    pub fn close(&mut self, side: Side, origin: Origin) {
+        if let Some(inner) = self.inner.as_mut() {
+            inner.app.close(side, origin);
+        }
+    }
+
+    fn handshake_messages(&mut self, side: Side, end: Origin, notes: &mut Notes, env: &Env<'_>) {
         let i = side;
         loop {
             let buf = &self.dirs[i].handshake;
@@ -397,14 +524,14 @@ impl TlsConn {
                 return;
             }
             let msg: Vec<u8> = self.dirs[i].handshake.drain(..total).collect();
-            self.message(side, &msg, end, notes);
+            self.message(side, &msg, end, notes, env);
             if self.dirs[i].dead {
                 return;
             }
         }
     }
 
-    fn message(&mut self, side: Side, msg: &[u8], end: Origin, notes: &mut Notes) {
+    fn message(&mut self, side: Side, msg: &[u8], end: Origin, notes: &mut Notes, env: &Env<'_>) {
         let Some(&code) = msg.first() else { return };
         let body = tail(msg, 4);
         let f = &mut self.facts;
@@ -430,6 +557,18 @@ impl TlsConn {
                 }
                 Some(sh) => {
                     let tls13 = names::is_tls13(sh.version);
+                    if let (Some(keys), Some(ch)) = (env.keys, f.client_hello.as_ref()) {
+                        match TlsDecryptor::new(
+                            sh.version,
+                            sh.cipher,
+                            &ch.random,
+                            &sh.random,
+                            keys.get(&ch.random),
+                        ) {
+                            Ok(d) => self.decryptor = Some(Box::new(d)),
+                            Err(why) => notes.add("no_keys", no_keys_message(why), Some(end.frame)),
+                        }
+                    }
                     f.server_hello = Some(sh);
                     if tls13 {
                         // Everything after ServerHello is encrypted, both ways.
@@ -446,9 +585,15 @@ impl TlsConn {
             },
             6 => f.hello_retry = true,
             4 => f.new_session_ticket = true,
+            8 => f.alpn_encrypted = hello::encrypted_extensions_alpn(body),
             11 => {
                 f.server_sent_certificate = true;
-                if let Some((leaf, chain_len)) = cert::leaf_certificate(body) {
+                let parsed = if f.is_tls13() {
+                    cert::leaf_certificate_13(body)
+                } else {
+                    cert::leaf_certificate(body)
+                };
+                if let Some((leaf, chain_len)) = parsed {
                     f.chain_len = chain_len;
                     f.certificate = leaf;
                 }
@@ -458,5 +603,14 @@ impl TlsConn {
             _ => {}
         }
         self.facts.push_event(kind, Some(code), end, side);
+    }
+}
+
+fn no_keys_message(why: NoKeys) -> String {
+    match why {
+        NoKeys::NotLogged => "the key log has no secrets for this connection (its client random is not in it): records stay encrypted".into(),
+        NoKeys::Suite(id) => format!("cipher suite {} is not one connscope decrypts (AES-GCM, ChaCha20-Poly1305 and AES-CBC with HMAC are): records stay encrypted", names::cipher_name(id)),
+        NoKeys::Incomplete => "the key log lacks some secrets this connection needs (TLS 1.3 handshake or traffic secrets): records stay encrypted".into(),
+        NoKeys::OldVersion => "TLS 1.0/1.1 records are not decrypted (only TLS 1.2 and 1.3)".into(),
     }
 }
