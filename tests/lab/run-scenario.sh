@@ -12,6 +12,16 @@ work="${2:?usage: run-scenario.sh SCENARIO WORKDIR}"
 conf="$LAB/sites/nginx/$scenario.conf"
 [ -f "$conf" ] || { echo "run-scenario: no nginx config $conf" >&2; exit 2; }
 
+# HTTP/3 scenarios (quic-*) need aioquic from PyPI: installed into tests/lab/.venv (not committed)
+# before entering the namespace, where no registry is reachable.
+case "$scenario" in
+  quic-*)
+    if [ "${CONNSCOPE_LAB_NETNS:-}" != "$scenario" ] && ! "$LAB/.venv/bin/python" -c 'import aioquic' 2>/dev/null; then
+      python3 -m venv "$LAB/.venv" && "$LAB/.venv/bin/pip" install -q 'aioquic==1.7.2' \
+        || { echo "run-scenario: pip install aioquic into $LAB/.venv failed" >&2; exit 1; }
+    fi ;;
+esac
+
 # Re-enter in a fresh network namespace: only loopback exists there, nothing can leave the machine.
 if [ "${CONNSCOPE_LAB_NETNS:-}" != "$scenario" ]; then
   exec env CONNSCOPE_LAB_NETNS="$scenario" unshare --net -- bash "${BASH_SOURCE[0]}" "$@"
@@ -51,15 +61,31 @@ subst "$conf" >"$work/nginx/scenario.conf"
 nginx -q -t -c "$work/nginx/nginx.conf" -p "$work/nginx"
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx"
 
+# --- HTTP/3 (scenarios named quic-*): aioquic on UDP 443 next to nginx on TCP 443 -------------------
+# aioquic comes from PyPI into a venv kept next to the lab (tests/lab/.venv, not committed).
+h3=0
+case "$scenario" in quic-*) h3=1 ;; esac
+if [ "$h3" = 1 ]; then
+  venv="$LAB/.venv"
+  "$venv/bin/python" "$LAB/h3server.py" "$c/lab-chain.crt" "$c/lab.key" "$LAB/sites/www" \
+    "$work/logs/access.log" 127.0.0.1 443 >"$work/logs/h3server.log" 2>&1 &
+  h3_pid=$!
+  for _ in $(seq 1 100); do grep -q "listening" "$work/logs/h3server.log" 2>/dev/null && break; sleep 0.05; done
+fi
+
 cleanup() {
+  [ -n "${h3_pid:-}" ] && kill "$h3_pid" 2>/dev/null || true
   [ -n "${tcpdump_pid:-}" ] && kill -INT "$tcpdump_pid" 2>/dev/null || true
   [ -f "$work/nginx/nginx.pid" ] && kill -QUIT "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT
 
 # --- capture ------------------------------------------------------------------------------------------
-# Full packets (-s 0): no snaplen, TLS and HTTP headers intact. Only TCP: the lab has nothing else.
-tcpdump -i lo -s 0 -U -n -w "$work/capture.pcap" tcp 2>"$work/logs/tcpdump.log" &
+# Full packets (-s 0): no snaplen, TLS and HTTP headers intact. Only TCP (and UDP 443 for QUIC
+# scenarios): the lab has nothing else.
+filter=tcp
+[ "$h3" = 1 ] && filter='tcp or udp port 443'
+tcpdump -i lo -s 0 -U -n -w "$work/capture.pcap" "$filter" 2>"$work/logs/tcpdump.log" &
 tcpdump_pid=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$work/logs/tcpdump.log" 2>/dev/null && break; sleep 0.05; done
 sleep 0.2
@@ -71,6 +97,7 @@ sleep 0.5
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
 tcpdump_pid=
+[ -n "${h3_pid:-}" ] && { kill "$h3_pid" 2>/dev/null || true; wait "$h3_pid" 2>/dev/null || true; h3_pid=; }
 kill -QUIT "$(cat "$work/nginx/nginx.pid")"
 for _ in $(seq 1 50); do [ -f "$work/nginx/nginx.pid" ] || break; sleep 0.05; done
 cp "$work/logs/access.log" "$work/access.log"

@@ -80,6 +80,13 @@ pub const SCENARIOS: &[(&str, &str)] = &[
          session (PSK).",
     ),
     ("plain-http-80", "Cleartext HTTP/1.1 on port 80: a page and 4 images, keep-alive."),
+    (
+        "quic-alt-svc-race",
+        "HTTP/2 over TCP whose responses carry Alt-Svc: h3=\":443\", HTTP/3 over QUIC from aioquic on \
+         UDP 443 (QUIC enabled in Chromium for this scenario only); both servers close idle connections \
+         after 2 s. A page without subresources, reloaded after 4 s (QUIC and TCP race), then a page \
+         with 4 images 4 s later (QUIC now known to work: the TCP job is delayed).",
+    ),
 ];
 
 const USAGE: &str = "usage: cargo xtask lab [--reextract] [--keep-work] [SCENARIO...]
@@ -384,9 +391,12 @@ fn update_readme(lab: &Path, out: &Path) -> Result<(), String> {
             };
             md.push_str(&format!(
                 "| {} | {} | {} | `{}` | {} | {} | {} | {} |\n",
-                c["tcp_stream"]
-                    .as_u64()
-                    .map_or("?".into(), |s| s.to_string()),
+                match c["udp_stream"].as_u64() {
+                    Some(u) => format!("udp {u} (QUIC)"),
+                    None => c["tcp_stream"]
+                        .as_u64()
+                        .map_or("?".into(), |s| s.to_string()),
+                },
                 c["client_port"],
                 c["host"].as_str().unwrap_or(""),
                 c["cause"].as_str().unwrap_or(""),

@@ -41,17 +41,22 @@ fn rows(with_keys: bool) -> Vec<Row> {
         let report = analyzer.finish();
         for c in expected["connections"].as_array().unwrap() {
             let port = c["client_port"].as_u64().unwrap() as u16;
+            // QUIC sessions (scenario quic-*) are keyed by their UDP port.
+            let transport = c["transport"].as_str().unwrap_or("tcp");
             let ours = report
                 .connections
                 .iter()
-                .find(|r| r.transport == "tcp" && r.client.port == port);
+                .find(|r| r.transport == transport && r.client.port == port);
             let (got, headline) = match ours.and_then(|r| r.explanation.as_ref()) {
                 Some(e) => (e.cause.to_string(), e.headline.clone()),
                 None => ("(missing)".into(), String::new()),
             };
             rows.push(Row {
                 scenario: scenario.clone(),
-                stream: c["tcp_stream"].as_u64().unwrap_or(0),
+                stream: c["tcp_stream"]
+                    .as_u64()
+                    .or(c["udp_stream"].as_u64())
+                    .unwrap_or(0),
                 expected: c["cause"].as_str().unwrap().to_string(),
                 got,
                 headline,

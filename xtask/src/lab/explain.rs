@@ -23,6 +23,10 @@ use std::collections::{BTreeSet, HashMap};
 /// One TCP connection of the capture and why Chromium opened it.
 #[derive(Serialize, Clone, Debug)]
 pub struct Connection {
+    /// `quic` for a QUIC session (its `client_port` is then the client's UDP port); absent for
+    /// TCP.
+    #[serde(skip_serializing_if = "is_tcp")]
+    pub transport: String,
     /// The client's TCP port: the key that ties this entry to a connection in the capture.
     pub client_port: u16,
     /// Server address as `ip:port`.
@@ -43,6 +47,9 @@ pub struct Connection {
     /// tshark's `tcp.stream` for this connection (filled in by the tshark check).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp_stream: Option<u64>,
+    /// tshark's `udp.stream` of a QUIC session (filled in by the tshark check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp_stream: Option<u64>,
     /// Requests nginx logged for this client port (independent count from the server).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_requests: Option<usize>,
@@ -69,6 +76,10 @@ pub struct Connection {
     pub close_reason: Option<String>,
     /// NetLog source id of the socket (to find it in the NetLog viewer).
     pub netlog_socket: u64,
+}
+
+fn is_tcp(t: &str) -> bool {
+    t == "tcp"
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -116,6 +127,19 @@ struct Socket {
     session: Option<u64>,
 }
 
+/// A QUIC session (`QUIC_SESSION` source): its UDP port, host and life.
+#[derive(Default, Debug)]
+struct QuicSession {
+    id: u64,
+    begin: Option<(usize, i64)>,
+    end: Option<(usize, i64)>,
+    host: String,
+    port: i64,
+    local_port: Option<u16>,
+    remote: Option<String>,
+    close_reason: Option<String>,
+}
+
 #[derive(Default, Debug)]
 struct ConnectJob {
     begin: usize,
@@ -127,6 +151,14 @@ struct ConnectJob {
 #[derive(Default, Debug)]
 struct StreamJob {
     first_idx: usize,
+    /// `HTTP_STREAM_JOB` begin `type`: `main` (TCP), `alternative` (QUIC from Alt-Svc),
+    /// `dns_alpn_h3` (QUIC from a DNS HTTPS record), ...; empty for preconnect jobs.
+    kind: String,
+    /// `BOUND_TO_QUIC_SESSION_POOL_JOB`: the QUIC session pool job this (QUIC) job waits on.
+    quic_pool_job: Option<u64>,
+    /// `SOCKET_POOL_BOUND_TO_CONNECT_JOB`: the connect job it waited on (a race's losing TCP
+    /// job is never bound to its socket, only to the connect job that made it).
+    connect_job: Option<u64>,
     controller: Option<u64>,
     socket: Option<u64>,
     session: Option<u64>,
@@ -150,6 +182,8 @@ struct Request {
     url_request: u64,
     job: Option<u64>,
     socket: Option<u64>,
+    /// The QUIC session that carried it (HTTP/3).
+    quic_session: Option<u64>,
     method: String,
     path: String,
     /// `Host` / `:authority` as sent.
@@ -169,6 +203,9 @@ pub fn analyze(log: &NetLog) -> Analysis {
     let mut requests: Vec<Request> = Vec::new();
     let mut current_job: HashMap<u64, u64> = HashMap::new();
     let mut url_of_request: HashMap<u64, String> = HashMap::new();
+    let mut quic: HashMap<u64, QuicSession> = HashMap::new();
+    let mut pool_session: HashMap<u64, u64> = HashMap::new();
+    let mut request_quic: HashMap<u64, u64> = HashMap::new();
 
     for e in &log.events {
         match e.source_type.as_str() {
@@ -217,7 +254,13 @@ pub fn analyze(log: &NetLog) -> Analysis {
                     ..Default::default()
                 });
                 match (e.name.as_str(), e.phase) {
-                    ("HTTP_STREAM_JOB", Phase::Begin) => s.controller = e.dependency().map(|d| d.0),
+                    ("HTTP_STREAM_JOB", Phase::Begin) => {
+                        s.controller = e.dependency().map(|d| d.0);
+                        s.kind = e.param_str("type").unwrap_or("").to_string();
+                    }
+                    ("BOUND_TO_QUIC_SESSION_POOL_JOB", _) => {
+                        s.quic_pool_job = e.dependency().map(|d| d.0)
+                    }
                     ("TCP_CLIENT_SOCKET_POOL_REQUESTED_SOCKETS", _) => {
                         s.preconnect_group = e.param_str("group_id").map(String::from)
                     }
@@ -230,6 +273,9 @@ pub fn analyze(log: &NetLog) -> Analysis {
                         }
                     }
                     ("SOCKET_POOL_BOUND_TO_SOCKET", _) => s.socket = e.dependency().map(|d| d.0),
+                    ("SOCKET_POOL_BOUND_TO_CONNECT_JOB", _) => {
+                        s.connect_job = e.dependency().map(|d| d.0)
+                    }
                     ("HTTP_STREAM_JOB_BOUND_TO_REQUEST", _) => {
                         if let Some((r, _)) = e.dependency() {
                             current_job.insert(r, e.source_id);
@@ -241,6 +287,39 @@ pub fn analyze(log: &NetLog) -> Analysis {
                         }
                     }
                     _ => {}
+                }
+            }
+            "QUIC_SESSION" => {
+                let q = quic.entry(e.source_id).or_insert_with(|| QuicSession {
+                    id: e.source_id,
+                    ..Default::default()
+                });
+                match (e.name.as_str(), e.phase) {
+                    ("QUIC_SESSION", Phase::Begin) => {
+                        q.begin = Some((e.idx, e.time));
+                        q.host = e.param_str("host").unwrap_or("").to_string();
+                        q.port = e.param_i64("port").unwrap_or(0);
+                    }
+                    ("QUIC_SESSION", Phase::End) => q.end = Some((e.idx, e.time)),
+                    ("QUIC_SESSION_PACKET_RECEIVED", _) if q.local_port.is_none() => {
+                        q.local_port = e
+                            .param_str("self_address")
+                            .and_then(|a| a.rsplit(':').next())
+                            .and_then(|p| p.parse().ok());
+                        q.remote = e.param_str("peer_address").map(String::from);
+                    }
+                    ("QUIC_SESSION_CLOSED", _) if q.close_reason.is_none() => {
+                        q.close_reason = e.param_str("details").map(String::from);
+                    }
+                    _ => {}
+                }
+            }
+            t if t.starts_with("QUIC_SESSION_POOL")
+                && t.ends_with("JOB")
+                && e.name == "QUIC_SESSION_CREATED" =>
+            {
+                if let Some((session, _)) = e.dependency() {
+                    pool_session.insert(e.source_id, session);
                 }
             }
             "HTTP2_SESSION" => {
@@ -256,12 +335,18 @@ pub fn analyze(log: &NetLog) -> Analysis {
                 }
             }
             "URL_REQUEST" => match e.name.as_str() {
+                "HTTP_STREAM_REQUEST_BOUND_TO_QUIC_SESSION" => {
+                    if let Some((session, _)) = e.dependency() {
+                        request_quic.insert(e.source_id, session);
+                    }
+                }
                 "REQUEST_ALIVE" if e.phase == Phase::Begin => {
                     url_of_request
                         .insert(e.source_id, e.param_str("url").unwrap_or("").to_string());
                 }
                 "HTTP_TRANSACTION_SEND_REQUEST_HEADERS"
-                | "HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS" => {
+                | "HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS"
+                | "HTTP_TRANSACTION_QUIC_SEND_REQUEST_HEADERS" => {
                     let (method, path, authority, authorization) = request_head(e);
                     requests.push(Request {
                         idx: e.idx,
@@ -269,6 +354,7 @@ pub fn analyze(log: &NetLog) -> Analysis {
                         url_request: e.source_id,
                         job: current_job.get(&e.source_id).copied(),
                         socket: None,
+                        quic_session: None,
                         method,
                         path,
                         authority,
@@ -298,11 +384,19 @@ pub fn analyze(log: &NetLog) -> Analysis {
     // Resolve each request's socket: the stream job's socket, or the socket under its HTTP/2 session.
     for r in &mut requests {
         let Some(job) = r.job.and_then(|j| streams.get(&j)) else {
+            r.quic_session = request_quic.get(&r.url_request).copied();
             continue;
         };
         r.socket = job
             .socket
             .or_else(|| job.session.and_then(|s| sessions.get(&s)).and_then(|s| s.0));
+        if r.socket.is_none() {
+            r.quic_session = request_quic.get(&r.url_request).copied().or_else(|| {
+                job.quic_pool_job
+                    .and_then(|p| pool_session.get(&p))
+                    .copied()
+            });
+        }
         if let (Some(sock), Some(session)) = (r.socket, job.session) {
             if let Some(s) = sockets.get_mut(&sock) {
                 s.session = Some(session);
@@ -345,7 +439,20 @@ pub fn analyze(log: &NetLog) -> Analysis {
         .min()
         .unwrap_or(0);
 
+    // QUIC sessions that exchanged packets (the capture has them as UDP flows), and the pool jobs
+    // that created them: a QUIC job whose pool job made no such session raced nothing visible.
+    let mut quics: Vec<&QuicSession> = quic
+        .values()
+        .filter(|q| q.local_port.is_some() && q.begin.is_some())
+        .collect();
+    quics.sort_by_key(|q| q.begin.map(|b| b.0));
+    let live_pool_jobs: BTreeSet<u64> = pool_session
+        .iter()
+        .filter(|(_, sess)| quics.iter().any(|q| q.id == **sess))
+        .map(|(job, _)| *job)
+        .collect();
     let ctx = Ctx {
+        live_pool_jobs: &live_pool_jobs,
         log,
         sockets: &socks,
         jobs: &jobs,
@@ -353,7 +460,12 @@ pub fn analyze(log: &NetLog) -> Analysis {
         controllers: &controllers,
         requests: &requests,
     };
-    let connections = socks.iter().map(|s| ctx.explain(s, t0)).collect();
+    let mut connections: Vec<Connection> = socks.iter().map(|s| ctx.explain(s, t0)).collect();
+    for q in &quics {
+        connections.push(ctx.explain_quic(q, &quics, &pool_session, t0));
+    }
+    // Stable: TCP entries keep their order; QUIC sessions go where they opened.
+    connections.sort_by_key(|c| c.opened_ms);
 
     // Sources for the trimmed log: the sockets, their connect jobs and sessions, the stream jobs that
     // touched them or their groups, those jobs' controllers, and the URL requests they served.
@@ -382,8 +494,26 @@ pub fn analyze(log: &NetLog) -> Analysis {
         }
     }
     for r in &requests {
-        if r.socket.is_some_and(|s| kept_sockets.contains(&s)) {
+        if r.socket.is_some_and(|s| kept_sockets.contains(&s)) || r.quic_session.is_some() {
             keep.insert(r.url_request);
+        }
+    }
+    // QUIC: the sessions, the pool jobs that created them, the stream jobs bound to those pool
+    // jobs (alternative jobs), and every job of those jobs' controllers (the racing main jobs).
+    let kept_pool_jobs = &live_pool_jobs;
+    keep.extend(quics.iter().map(|q| q.id));
+    keep.extend(kept_pool_jobs.iter().copied());
+    let racing: BTreeSet<u64> = streams
+        .values()
+        .filter(|j| j.quic_pool_job.is_some_and(|p| kept_pool_jobs.contains(&p)))
+        .filter_map(|j| j.controller)
+        .collect();
+    for (id, j) in &streams {
+        if j.quic_pool_job.is_some_and(|p| kept_pool_jobs.contains(&p))
+            || j.controller.is_some_and(|c| racing.contains(&c))
+        {
+            keep.insert(*id);
+            keep.extend(j.controller);
         }
     }
     for (url_request, job) in &current_job {
@@ -553,6 +683,8 @@ fn parse_group(group: &str) -> (String, String, String) {
 }
 
 struct Ctx<'a> {
+    /// QUIC session pool jobs whose session is in the capture.
+    live_pool_jobs: &'a BTreeSet<u64>,
     log: &'a NetLog,
     sockets: &'a [&'a Socket],
     jobs: &'a HashMap<u64, ConnectJob>,
@@ -631,6 +763,188 @@ impl Ctx<'_> {
             .unwrap_or_else(|| "?".into())
     }
 
+    /// The controllers that raced QUIC against this TCP socket: a `main` stream job bound the
+    /// socket, and the same controller had a QUIC job (`alternative` / `dns_alpn_h3`) waiting on
+    /// a QUIC session pool job.
+    fn race_for_socket(&self, s: &Socket) -> Option<String> {
+        self.streams.iter().find_map(|(id, j)| {
+            let bound = j.socket == Some(s.id);
+            let waited = s.connect_job.is_some() && j.connect_job == s.connect_job;
+            if !(bound || waited) || j.kind != "main" {
+                return None;
+            }
+            let c = j.controller?;
+            let (alt_id, alt) = self.streams.iter().find(|(_, o)| {
+                o.controller == Some(c)
+                    && o.quic_pool_job.is_some_and(|p| self.live_pool_jobs.contains(&p))
+                    && (o.kind == "alternative" || o.kind == "dns_alpn_h3")
+            })?;
+            let url = self.controllers.get(&c).map(|c| c.url.as_str()).unwrap_or("");
+            Some(format!(
+                "HTTP_STREAM_JOB {id} type=main {} this socket; its controller {c} ({url}) also ran \
+                 HTTP_STREAM_JOB {alt_id} type={} (BOUND_TO_QUIC_SESSION_POOL_JOB {}): TCP and QUIC \
+                 raced, {} won",
+                if bound { "bound (SOCKET_POOL_BOUND_TO_SOCKET)" } else { "waited on the connect job of (SOCKET_POOL_BOUND_TO_CONNECT_JOB)" },
+                alt.kind,
+                alt.quic_pool_job.unwrap_or(0),
+                if bound { "TCP" } else { "QUIC" }
+            ))
+        })
+    }
+
+    /// A QUIC session: why it exists.
+    /// Q1: the first QUIC session to its host, created for a QUIC job that an Alt-Svc
+    /// (`HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND`) or a DNS HTTPS record started →
+    /// `protocol_switch`. Q2: a request's controller raced a TCP main job against it →
+    /// `protocol_race`. Q3: an earlier QUIC session to the host had ended → `replaces_closed`.
+    /// Otherwise `unknown`.
+    fn explain_quic(
+        &self,
+        q: &QuicSession,
+        all: &[&QuicSession],
+        pool_session: &HashMap<u64, u64>,
+        t0: i64,
+    ) -> Connection {
+        let rel = |t: i64| t - t0;
+        let begin = q.begin.map(|b| b.0).unwrap_or(0);
+        let pool_jobs: Vec<u64> = pool_session
+            .iter()
+            .filter(|(_, s)| **s == q.id)
+            .map(|(j, _)| *j)
+            .collect();
+        // The QUIC stream jobs that waited on this session's pool job, and their controllers.
+        let jobs: Vec<(&u64, &StreamJob)> = self
+            .streams
+            .iter()
+            .filter(|(_, j)| j.quic_pool_job.is_some_and(|p| pool_jobs.contains(&p)))
+            .collect();
+        let controllers: BTreeSet<u64> = jobs.iter().filter_map(|(_, j)| j.controller).collect();
+        let first_ctrl = jobs
+            .iter()
+            .min_by_key(|(_, j)| j.first_idx)
+            .and_then(|(_, j)| j.controller)
+            .and_then(|c| self.controllers.get(&c));
+        let alt_svc: Option<String> = controllers.iter().find_map(|c| {
+            self.log.events.iter().find_map(|e| {
+                (e.source_id == *c && e.name == "HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND")
+                    .then(|| e.param_str("alt_svc").unwrap_or("").to_string())
+            })
+        });
+        let dns_alpn = jobs.iter().any(|(_, j)| j.kind == "dns_alpn_h3");
+        let earlier: Vec<&&QuicSession> = all
+            .iter()
+            .filter(|o| {
+                o.id != q.id && o.host == q.host && o.begin.map(|b| b.0).unwrap_or(0) < begin
+            })
+            .collect();
+        let race = controllers.iter().find_map(|c| {
+            self.streams
+                .iter()
+                .find(|(_, j)| {
+                    j.controller == Some(*c)
+                        && j.kind == "main"
+                        && (j.socket.is_some() || j.connect_job.is_some())
+                })
+                .map(|(id, j)| (*c, *id, j.socket.or(j.connect_job).unwrap_or(0)))
+        });
+        let reqs: Vec<&Request> = self
+            .requests
+            .iter()
+            .filter(|r| r.quic_session == Some(q.id))
+            .collect();
+        let (cause, evidence, note) = if earlier.is_empty() && (alt_svc.is_some() || dns_alpn) {
+            (
+                "protocol_switch",
+                match &alt_svc {
+                    Some(a) => format!(
+                        "first QUIC_SESSION to {}; its QUIC job's controller logged \
+                         HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND alt_svc \"{a}\"",
+                        q.host
+                    ),
+                    None => format!("first QUIC_SESSION to {}; created for a dns_alpn_h3 job (DNS HTTPS record)", q.host),
+                },
+                race.map(|(c, j, sock)| {
+                    format!("controller {c} raced it against TCP: main job {j} (socket / connect job {sock})")
+                }),
+            )
+        } else if let Some((c, j, sock)) = race {
+            (
+                "protocol_race",
+                format!(
+                    "controller {c} ran a QUIC job on this session and HTTP_STREAM_JOB {j} type=main \
+                     (TCP socket / connect job {sock})"
+                ),
+                None,
+            )
+        } else if let Some(prev) = earlier
+            .iter()
+            .filter(|o| o.end.is_some_and(|e| e.0 < begin))
+            .max_by_key(|o| o.end.map(|e| e.0))
+        {
+            (
+                "replaces_closed",
+                format!(
+                    "QUIC_SESSION {} to {} ended before this one began",
+                    prev.id, q.host
+                ),
+                None,
+            )
+        } else {
+            (
+                "unknown",
+                "no rule matched".to_string(),
+                Some("QUIC session with no visible reason".into()),
+            )
+        };
+        let request_list: Vec<String> = reqs
+            .iter()
+            .map(|r| {
+                let status = r
+                    .status
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "no response".into());
+                format!("{} {} -> {status}", r.method, r.path)
+            })
+            .collect();
+        Connection {
+            transport: "quic".into(),
+            client_port: q.local_port.unwrap_or(0),
+            server: q.remote.clone().unwrap_or_default(),
+            host: q.host.clone(),
+            cause: cause.to_string(),
+            netlog_evidence: evidence,
+            note,
+            requests: reqs.len(),
+            request_list,
+            tcp_stream: None,
+            udp_stream: None,
+            server_requests: None,
+            opened_by: if first_ctrl.is_some_and(|c| c.is_preconnect) {
+                "preconnect"
+            } else {
+                "request"
+            }
+            .to_string(),
+            preconnect_url: first_ctrl
+                .filter(|c| c.is_preconnect)
+                .map(|c| c.url.clone()),
+            pool_group: format!("quic://{}:{}", q.host, q.port),
+            tls: Some(TlsFacts {
+                version: Some("TLS 1.3".into()),
+                alpn: None,
+                resumed: None,
+                error: None,
+                client_alert: None,
+            }),
+            opened_ms: rel(q.begin.map(|b| b.1).unwrap_or(t0)),
+            connected_ms: None,
+            first_request_ms: reqs.first().map(|r| rel(r.time)),
+            closed_ms: q.end.map(|e| rel(e.1)),
+            close_reason: q.close_reason.clone(),
+            netlog_socket: q.id,
+        }
+    }
+
     fn explain(&self, s: &Socket, t0: i64) -> Connection {
         let group = self.group(s).to_string();
         let (_dest, host, _privacy) = parse_group(&group);
@@ -675,6 +989,7 @@ impl Ctx<'_> {
             })
             .collect();
         Connection {
+            transport: "tcp".into(),
             client_port: s.local_port.unwrap_or(0),
             server: s.remote.clone().unwrap_or_default(),
             host,
@@ -684,6 +999,7 @@ impl Ctx<'_> {
             requests: reqs.len(),
             request_list,
             tcp_stream: None,
+            udp_stream: None,
             server_requests: None,
             opened_by: match &opener {
                 Opener::Preconnect { .. } => "preconnect",
@@ -740,6 +1056,12 @@ impl Ctx<'_> {
                 format!("SSL_CONNECT ended with {}{alert}", err(code)),
                 None,
             );
+        }
+
+        // R1b: bound by the main (TCP) job of a request whose controller also ran an
+        // alternative (QUIC) job: QUIC and TCP raced for that request.
+        if let Some(ev) = self.race_for_socket(s) {
+            return ("protocol_race", ev, None);
         }
 
         // R2: never carried a request.

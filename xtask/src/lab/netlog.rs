@@ -285,7 +285,12 @@ fn keep_event(source_type: &str, name: &str) -> bool {
                 | "SSL_CONNECT_JOB_CONNECT"
                 | "CONNECT_JOB_SET_SOCKET"
         ),
-        "HTTP_STREAM_JOB_CONTROLLER" => name == "HTTP_STREAM_JOB_CONTROLLER",
+        "HTTP_STREAM_JOB_CONTROLLER" => matches!(
+            name,
+            "HTTP_STREAM_JOB_CONTROLLER"
+                | "HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND"
+                | "HTTP_STREAM_JOB_DELAYED"
+        ),
         "HTTP_STREAM_JOB" => {
             matches!(
                 name,
@@ -300,6 +305,9 @@ fn keep_event(source_type: &str, name: &str) -> bool {
                     | "SOCKET_POOL_STALLED_MAX_SOCKETS_PER_GROUP"
                     | "HTTP_STREAM_JOB_BOUND_TO_REQUEST"
                     | "HTTP_STREAM_REQUEST_PROTO"
+                    | "BOUND_TO_QUIC_SESSION_POOL_JOB"
+                    | "HTTP_STREAM_JOB_ORPHANED"
+                    | "HTTP_STREAM_JOB_RESUMED"
             ) || name.starts_with("HTTP2_SESSION_POOL_")
         }
         "HTTP2_SESSION" => matches!(
@@ -310,13 +318,23 @@ fn keep_event(source_type: &str, name: &str) -> bool {
                 | "HTTP2_SESSION_RECV_GOAWAY"
                 | "HTTP2_SESSION_CLOSE"
         ),
+        // QUIC (scenarios quic-*): the session, its UDP port, its end and why.
+        "QUIC_SESSION" => matches!(
+            name,
+            "QUIC_SESSION" | "QUIC_SESSION_PACKET_RECEIVED" | "QUIC_SESSION_CLOSED"
+        ),
+        t if t.starts_with("QUIC_SESSION_POOL") && t.ends_with("JOB") => {
+            name == "QUIC_SESSION_CREATED"
+        }
         "URL_REQUEST" => matches!(
             name,
             "REQUEST_ALIVE"
                 | "HTTP_TRANSACTION_SEND_REQUEST_HEADERS"
                 | "HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS"
+                | "HTTP_TRANSACTION_QUIC_SEND_REQUEST_HEADERS"
                 | "HTTP_TRANSACTION_READ_RESPONSE_HEADERS"
                 | "HTTP_STREAM_REQUEST_BOUND_TO_JOB"
+                | "HTTP_STREAM_REQUEST_BOUND_TO_QUIC_SESSION"
                 | "AUTH_BOUND_TO_CONTROLLER"
         ),
         _ => false,
