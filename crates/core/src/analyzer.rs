@@ -9,7 +9,7 @@ use crate::flows::{
     guess_client, is_server_port, tcp, ClientBy, Conn, FlowKey, FlowTable, Transport,
 };
 use crate::protocols::dns::{self, DnsFlow};
-use crate::protocols::quic::{self, QuicFlow};
+use crate::protocols::quic;
 use crate::protocols::{guess, Env, Guess};
 use crate::reassembly::Origin;
 use crate::report::{Report, ReportBuilder, Side};
@@ -365,29 +365,23 @@ impl State {
         let Some(conn) = self.conns.get_mut(id as usize) else {
             return;
         };
-        match conn.quic.as_mut() {
-            Some(q) => q.datagram(side == Side::Client, dg.payload),
-            None => {
-                let headers = quic::long_headers(dg.payload);
-                let plausible = headers
-                    .first()
-                    .is_some_and(|h| h.version != 0 || is_server_port(ports.1));
-                if plausible {
-                    // The Initial's sender is the client, whatever the ports suggested.
-                    if side == Side::Server
-                        && headers
-                            .iter()
-                            .any(|h| h.kind == Some(quic::LongType::Initial))
-                        && conn.client_by.is_weak()
-                    {
-                        conn.flip(ClientBy::Payload);
-                    }
-                    let from_client = conn.side_of(s) == Side::Client;
-                    let mut q = QuicFlow::default();
-                    q.datagram(from_client, dg.payload);
-                    conn.quic = Some(Box::new(q));
-                }
+        let keys = Some(&self.keylog).filter(|k| !k.is_empty());
+        if conn.quic.is_none() {
+            let Some((version, initial)) = quic::recognise(dg.payload) else {
+                return;
+            };
+            if version == 0 && !is_server_port(ports.1) {
+                return;
             }
+            // The Initial's sender is the client, whatever the ports suggested.
+            if side == Side::Server && initial && conn.client_by.is_weak() {
+                conn.flip(ClientBy::Payload);
+            }
+            conn.quic = Some(Box::default());
+        }
+        let side = conn.side_of(s);
+        if let Some(q) = conn.quic.as_mut() {
+            q.datagram(side, dg.payload, origin, keys);
         }
     }
 

@@ -235,11 +235,10 @@ fn check_tls(stem: &str, o: &Oracle, r: &Report, exact: bool, errors: &mut Vec<S
         } else {
             udp_conn(r, n)
         };
-        if proto == "udp" {
-            // QUIC's TLS is inside encrypted Initial packets: issue 8 decrypts them.
-            continue;
-        }
-        seen.insert(n);
+        // QUIC (udp:): the handshake read from the CRYPTO frames of the Initial packets
+        // (opened without secrets) and, with the key log, of the Handshake packets. SNI,
+        // ALPN, offered versions and message types are compared like TLS over TCP.
+        seen.insert((proto == "udp", n));
         let Some(tls) = c.and_then(|c| c.tls.as_ref()) else {
             errors.push(format!(
                 "{stem}: {s}: no TLS found, tshark shows a handshake"
@@ -343,14 +342,12 @@ fn check_tls(stem: &str, o: &Oracle, r: &Report, exact: bool, errors: &mut Vec<S
         }
     }
     // Connections where we see TLS but tshark does not.
-    for c in r
-        .connections
-        .iter()
-        .filter(|c| c.transport == "tcp" && c.tls.is_some())
-    {
-        if !seen.contains(&c.stream) && intended_difference(stem, "tls").is_none() {
+    for c in r.connections.iter().filter(|c| c.tls.is_some()) {
+        let udp = c.transport != "tcp";
+        if !seen.contains(&(udp, c.stream)) && intended_difference(stem, "tls").is_none() {
             errors.push(format!(
-                "{stem}: tcp:{}: connscope found TLS, tshark shows none",
+                "{stem}: {}:{}: connscope found TLS, tshark shows none",
+                if udp { "udp" } else { "tcp" },
                 c.stream
             ));
         }
@@ -483,6 +480,71 @@ fn check_h2_quic(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
     for stream in quic_streams {
         if udp_conn(r, stream).map(|c| c.transport.as_ref()) != Some("quic") {
             errors.push(format!("{stem}: udp:{stream}: not recognised as QUIC"));
+        }
+    }
+    check_quic_headers(stem, o, r, errors);
+}
+
+/// QUIC long headers per udp.stream (section [7]): packets per type, versions, and the
+/// client's first Destination Connection ID (the one the Initial keys come from).
+fn check_quic_headers(stem: &str, o: &Oracle, r: &Report, errors: &mut Vec<String>) {
+    #[derive(Default)]
+    struct Theirs {
+        types: BTreeMap<String, u64>,
+        versions: BTreeSet<u32>,
+        first_dcid: Option<String>,
+    }
+    let mut theirs: BTreeMap<u32, Theirs> = BTreeMap::new();
+    for row in o.table(7) {
+        let Ok(s) = get(&row, "udp.stream").parse::<u32>() else {
+            continue;
+        };
+        let t = theirs.entry(s).or_default();
+        let types = items(get(&row, "quic.long.packet_type"));
+        if t.first_dcid.is_none() && types.first().map(String::as_str) == Some("0") {
+            t.first_dcid = items(get(&row, "quic.dcid")).into_iter().next();
+        }
+        for ty in types {
+            *t.types.entry(ty).or_default() += 1;
+        }
+        for v in items(get(&row, "quic.version")) {
+            t.versions
+                .insert(u32::from_str_radix(v.trim_start_matches("0x"), 16).unwrap());
+        }
+    }
+    let number = |name: &str| match name {
+        "1" => 1,
+        "2" => 0x6b33_43cf,
+        n => n
+            .strip_prefix("draft-")
+            .map(|d| 0xff00_0000 | d.parse::<u32>().unwrap())
+            .or_else(|| u32::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+            .unwrap_or(0),
+    };
+    for (stream, t) in theirs {
+        let Some(q) = udp_conn(r, stream).and_then(|c| c.quic.as_ref()) else {
+            continue;
+        };
+        let count = |ty: &str| t.types.get(ty).copied().unwrap_or(0);
+        let ours = (q.initial_packets, q.zero_rtt_packets, q.handshake_packets);
+        let their = (count("0"), count("1"), count("2"));
+        if ours != their {
+            errors.push(format!(
+                "{stem}: udp:{stream}: Initial/0-RTT/Handshake packets {ours:?}, tshark {their:?}"
+            ));
+        }
+        let versions: BTreeSet<u32> = q.versions.iter().map(|v| number(v)).collect();
+        if versions != t.versions {
+            errors.push(format!(
+                "{stem}: udp:{stream}: QUIC versions {versions:x?}, tshark {:x?}",
+                t.versions
+            ));
+        }
+        if q.dcid != t.first_dcid {
+            errors.push(format!(
+                "{stem}: udp:{stream}: client's first DCID {:?}, tshark {:?}",
+                q.dcid, t.first_dcid
+            ));
         }
     }
 }

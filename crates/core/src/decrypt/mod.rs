@@ -4,4 +4,5 @@
 
 pub mod crypto;
 pub mod keylog;
+pub mod quic;
 pub mod tls;

@@ -15,7 +15,7 @@ use crate::report::{Attribute, Connection, Evidence, Explanation, Rule};
 use view::View;
 
 /// The stable cause ids (documented in `cards`).
-pub const CAUSES: [&str; 15] = [
+pub const CAUSES: [&str; 16] = [
     "first_for_host",
     "parallel_for_host",
     "replaces_closed",
@@ -27,6 +27,7 @@ pub const CAUSES: [&str; 15] = [
     "handshake_failed",
     "address_fallback",
     "protocol_switch",
+    "protocol_race",
     "separate_pool",
     "name_lookup",
     "connectionless",

@@ -32,8 +32,11 @@ pub struct View<'a> {
     pub stream: u32,
     pub tcp: bool,
     pub tls: bool,
-    /// Connections of one group could share requests: same client, host, port and scheme.
-    pub group: (&'a str, Cow<'a, str>, u16, bool),
+    /// A QUIC connection (UDP flow with QUIC packets).
+    pub quic: bool,
+    /// Connections of one group could share requests: same client, host, port and transport
+    /// (`tcp`, `tls` or `quic`: a browser keeps QUIC sessions apart from its TCP socket pool).
+    pub group: (&'a str, Cow<'a, str>, u16, &'static str),
     pub host_label: Cow<'a, str>,
     pub client_ip: &'a str,
     pub server_ip: &'a str,
@@ -69,11 +72,17 @@ pub struct View<'a> {
     pub resumed: Option<&'a str>,
     pub alpn: Option<&'a str>,
     pub ipv6: bool,
+    /// The first response that advertised HTTP/3 (`Alt-Svc: h3=...`): its time and frame.
+    pub alt_svc_h3: Option<(f64, u64)>,
+    /// DNS answers carried by this flow that advertise HTTP/3 (HTTPS/SVCB records with `alpn`
+    /// containing h3): (name, answer time, frame).
+    pub https_records_h3: Vec<(&'a str, f64, u64)>,
 }
 
 impl<'a> View<'a> {
     pub fn from_connection(c: &'a Connection) -> View<'a> {
         let tcp = c.transport == "tcp";
+        let quic = c.transport == "quic";
         let tls = c.tls.is_some();
         let name = c.host.as_deref().unwrap_or(&c.server.ip);
         let host_label: Cow<'a, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -96,7 +105,8 @@ impl<'a> View<'a> {
         let phase_end = |kind: &str| c.phases.iter().find(|p| p.kind == kind).map(|p| p.end);
         let setup = setup_of(c);
         let ready = match setup {
-            Setup::Ready => phase_end("tls_handshake")
+            Setup::Ready => phase_end("quic_handshake")
+                .or(phase_end("tls_handshake"))
                 .or(phase_end("tcp_handshake"))
                 .or(Some(opened)),
             _ => None,
@@ -132,6 +142,13 @@ impl<'a> View<'a> {
             .into_iter()
             .filter_map(|(f, side, rst)| f.map(|f| (f.ts, side, rst, f.frame)))
             .min_by(|a, b| a.0.total_cmp(&b.0))
+        });
+        // QUIC: a CONNECTION_CLOSE, when visible (QUIC has no RST; an idle timeout is silent).
+        let closed = closed.or_else(|| {
+            c.quic
+                .as_ref()
+                .and_then(|q| q.close.as_ref())
+                .map(|cl| (cl.ts, cl.from, false, cl.frame))
         });
         let http = c.http.as_ref();
         let statuses = http
@@ -175,7 +192,18 @@ impl<'a> View<'a> {
             stream: c.stream,
             tcp,
             tls,
-            group: (c.client.ip.as_str(), host_label.clone(), c.server.port, tls),
+            group: (
+                c.client.ip.as_str(),
+                host_label.clone(),
+                c.server.port,
+                if quic {
+                    "quic"
+                } else if tls {
+                    "tls"
+                } else {
+                    "tcp"
+                },
+            ),
             host_label,
             client_ip: &c.client.ip,
             server_ip: &c.server.ip,
@@ -202,6 +230,30 @@ impl<'a> View<'a> {
                 .and_then(|t| t.resumption.as_deref()),
             alpn: c.tls.as_ref().and_then(|t| t.alpn.as_deref()),
             ipv6: c.server.ip.contains(':'),
+            quic,
+            alt_svc_h3: http.and_then(|h| {
+                h.requests.iter().find_map(|r| {
+                    let a = r.alt_svc.as_deref()?;
+                    advertises_h3(a).then_some((r.response_ts?, r.response_frame?))
+                })
+            }),
+            https_records_h3: c
+                .dns
+                .as_ref()
+                .map(|d| {
+                    d.queries
+                        .iter()
+                        .filter(|q| {
+                            q.answers.iter().any(|a| {
+                                a.starts_with("HTTPS")
+                                    && a.split_whitespace()
+                                        .any(|w| w.strip_prefix("alpn=").is_some_and(advertises_h3))
+                            })
+                        })
+                        .filter_map(|q| Some((q.name.as_str(), q.response_ts?, q.response_frame?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -235,6 +287,12 @@ impl<'a> View<'a> {
     }
 }
 
+/// An Alt-Svc value or an `alpn` list that names HTTP/3 (`h3`, or a draft `h3-29`).
+pub fn advertises_h3(v: &str) -> bool {
+    v.split([',', ';', '=', ' ', '"'])
+        .any(|t| t == "h3" || t.starts_with("h3-"))
+}
+
 fn setup_of(c: &Connection) -> Setup {
     if let Some(t) = &c.tcp {
         match t.close.as_ref() {
@@ -250,10 +308,17 @@ fn setup_of(c: &Connection) -> Setup {
             "aborted_by_server" => Setup::AbortedByServer,
             _ => Setup::Unknown,
         },
-        None => match &c.tcp {
-            Some(t) if t.syn_ack.is_some() || t.syn.is_none() => Setup::Ready,
-            Some(_) => Setup::Unknown,
-            None => Setup::Ready,
+        None => match (&c.tcp, &c.quic) {
+            (Some(t), _) if t.syn_ack.is_some() || t.syn.is_none() => Setup::Ready,
+            (Some(_), _) => Setup::Unknown,
+            // QUIC without a readable handshake: usable once both sides sent 1-RTT packets.
+            (None, Some(q))
+                if q.short_header_packets_client > 0 && q.short_header_packets_server > 0 =>
+            {
+                Setup::Ready
+            }
+            (None, Some(_)) => Setup::Unknown,
+            (None, None) => Setup::Ready,
         },
     }
 }

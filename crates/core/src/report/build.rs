@@ -190,9 +190,16 @@ fn connection(
             }
         }
     }
-    if let Some(q) = quic.as_deref() {
-        label = format!("QUIC v{}", crate::protocols::quic::version_name(q.version));
-    }
+    let mut quic_notes = Vec::new();
+    let quic_facts = quic.as_deref().map(|q| {
+        let parts = super::quic::build(q, last);
+        label = parts.label;
+        tls = parts.tls.or(tls.take());
+        http = parts.http.or(http.take());
+        phases.extend(parts.phases);
+        quic_notes = parts.notes;
+        parts.facts
+    });
     let dns_facts = dns.as_deref().map(|d| DnsFacts {
         queries: d
             .queries
@@ -279,20 +286,7 @@ fn connection(
         bytes_client: bytes.client,
         bytes_server: bytes.server,
         tcp: tcp_facts.map(Box::new),
-        quic: quic.as_deref().map(|q| {
-            Box::new(QuicFacts {
-                version: crate::protocols::quic::version_name(q.version),
-                dcid: q.client_dcid.as_ref().map(|d| hex(d)),
-                scid: q.client_scid.as_ref().map(|d| hex(d)),
-                long_header_packets: q.long,
-                short_header_packets: q.short,
-                initial_packets: q.initial,
-                handshake_packets: q.handshake,
-                zero_rtt_packets: q.zero_rtt,
-                retry: q.retry,
-                version_negotiation: q.version_negotiation,
-            })
-        }),
+        quic: quic_facts.map(Box::new),
         tls: tls.map(Box::new),
         http: http.map(Box::new),
         dns: dns_facts.map(Box::new),
@@ -301,13 +295,10 @@ fn connection(
         notes: {
             let mut notes = log.notes.into_vec();
             notes.extend(inner_notes.map(|n| n.into_vec()).unwrap_or_default());
+            notes.extend(quic_notes);
             notes
         },
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn best_host(

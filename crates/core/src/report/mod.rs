@@ -13,6 +13,7 @@ use std::borrow::Cow;
 pub type Text = Cow<'static, str>;
 
 mod build;
+mod quic;
 pub mod text;
 
 pub(crate) use build::ReportBuilder;
@@ -186,22 +187,86 @@ pub struct TcpFacts {
     pub idle_before_close: Option<f64>,
 }
 
-/// QUIC facts recognised from the packet headers (decryption is later work).
+/// QUIC facts (RFC 9000/9001, v2 RFC 9369). Initial packets are opened with the keys every
+/// observer derives from the client's first Destination Connection ID, so the ClientHello and
+/// ServerHello inside them fill `Connection.tls` (SNI, ALPN offered, versions, PSK, resumption)
+/// without a key log; with one, Handshake, 0-RTT and 1-RTT packets open too (the rest of the
+/// handshake, the close reason, HTTP/3 requests in `Connection.http`). For QUIC,
+/// `tls.app_data_client` / `app_data_server` count 1-RTT (short-header) packets and their bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuicFacts {
     /// `1` (RFC 9000), `2` (RFC 9369), `draft-29`, ... as first seen in a long header.
     pub version: String,
-    /// Client's first Destination Connection ID (hex).
+    /// Every version seen in long headers, in order (compatible version negotiation from v1 to
+    /// v2 shows `["1", "2"]`).
+    pub versions: Vec<String>,
+    /// Client's first Destination Connection ID (hex): the Initial keys come from it.
     pub dcid: Option<String>,
     /// Client's Source Connection ID (hex).
     pub scid: Option<String>,
+    /// The server's Source Connection ID (hex): what the client's short-header packets address.
+    pub server_cid: Option<String>,
     pub long_header_packets: u64,
     pub short_header_packets: u64,
+    pub short_header_packets_client: u64,
+    pub short_header_packets_server: u64,
     pub initial_packets: u64,
     pub handshake_packets: u64,
     pub zero_rtt_packets: u64,
+    /// The server answered the first Initial with a Retry (address validation).
     pub retry: bool,
+    /// The server answered with Version Negotiation.
     pub version_negotiation: bool,
+    /// Versions the server listed in its Version Negotiation packet.
+    pub negotiation_versions: Vec<String>,
+    /// Initial packets whose protection was removed (no secret needed).
+    pub initial_decrypted: u64,
+    /// Handshake, 0-RTT and 1-RTT packets opened with the key log.
+    pub decrypted_packets: u64,
+    /// Handshake, 0-RTT and 1-RTT packets that stayed encrypted (no key log, no secrets for this
+    /// connection, wrong secrets, or a short header whose connection id length is unknown).
+    pub undecrypted_packets: u64,
+    /// Key log status: `none` (no key log given, or no ClientHello seen), `missing` (the key log
+    /// has no secrets for this connection's client random), `found`.
+    pub keys: Text,
+    /// The client's first Initial packet (the connection attempt).
+    pub first_client_initial: Option<FrameTime>,
+    /// The server's first Initial packet (its answer, one round trip later).
+    pub first_server_initial: Option<FrameTime>,
+    /// When the handshake was over as far as the capture shows: the client's Finished (with
+    /// keys), else the server's HANDSHAKE_DONE, else the client's first 1-RTT packet once the
+    /// server had sent 1-RTT packets too.
+    pub handshake_confirmed: Option<FrameTime>,
+    /// The first 0-RTT packet (early data sent before the handshake completed).
+    pub zero_rtt_first: Option<FrameTime>,
+    /// The first CONNECTION_CLOSE seen (in Initial/Handshake packets always; in 1-RTT packets
+    /// only with the key log). None when the connection ended silently (idle timeout) or the
+    /// close was encrypted.
+    pub close: Option<QuicClose>,
+    /// 1-RTT key updates (RFC 9001 §6), both directions.
+    pub key_updates: u32,
+    /// NEW_CONNECTION_ID frames (with keys): connection ids offered for later use (migration).
+    pub new_connection_ids: u32,
+    /// Short-header packets addressed to a connection id other than the handshake's: the peer
+    /// moved to a new connection id on this path (connection migration shows as a new UDP flow).
+    pub other_cid_packets: u64,
+}
+
+/// A QUIC CONNECTION_CLOSE frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuicClose {
+    pub from: Side,
+    pub frame: u64,
+    pub ts: f64,
+    /// `transport` (frame type 0x1c) or `application` (0x1d, an HTTP/3 error code).
+    pub kind: Text,
+    pub code: u64,
+    /// The error's name: `NO_ERROR`, `CRYPTO_ERROR (handshake_failure)`, `H3_NO_ERROR`, ...
+    pub error: String,
+    /// The reason phrase, as sent (often empty).
+    pub reason: String,
+    /// Packet number space it was seen in: `initial`, `handshake` or `1rtt`.
+    pub space: Text,
 }
 
 /// TLS facts from the plaintext part of the handshake.
@@ -420,7 +485,10 @@ pub struct DnsName {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
     /// `tcp_handshake`, `tls_handshake`, `request` (Request sent), `waiting` (Waiting / TTFB),
-    /// `download` (Content Download), `idle`, `close`, `quic_handshake`, `dns`.
+    /// `download` (Content Download), `idle`, `close`, `dns`, and for QUIC: `quic_initial` (the
+    /// client's first Initial until the server's first answer: the round trip that opens the
+    /// connection), `quic_handshake` (from the server's answer until the handshake is done),
+    /// `quic_1rtt` (first to last 1-RTT packet, when no HTTP/3 request could be read).
     pub kind: Text,
     pub start: f64,
     pub end: f64,

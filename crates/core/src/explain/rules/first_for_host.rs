@@ -9,7 +9,7 @@ use crate::report::Connection;
 
 pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     let v = ctx.me;
-    if !v.tcp || v.setup != Setup::Ready {
+    if !(v.tcp || v.quic) || v.setup != Setup::Ready {
         return None;
     }
     // Rejected attempts before it do not make it second: they carried nothing.
@@ -21,14 +21,21 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
             return Some(finding_used_later(v, idle));
         }
     }
-    let seen_from_start = c.tcp.as_ref().is_some_and(|t| t.syn.is_some());
+    let seen_from_start = c.tcp.as_ref().is_some_and(|t| t.syn.is_some())
+        || c.quic
+            .as_ref()
+            .is_some_and(|q| q.first_client_initial.is_some());
     // Without its SYN and without a request, nothing says what it was opened for.
     if !seen_from_start && v.requests.is_empty() {
         return None;
     }
     let first_request = v.requests.first();
     let mut evidence = vec![ev(
-        "SYN: first connection to this host in the capture",
+        if v.quic {
+            "client Initial: first QUIC connection to this host in the capture"
+        } else {
+            "SYN: first connection to this host in the capture"
+        },
         Some(v.opened_frame),
         Some(v.opened),
         None,

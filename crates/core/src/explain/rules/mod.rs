@@ -10,6 +10,7 @@ mod first_for_host;
 mod handshake_failed;
 mod parallel;
 mod protocol_switch;
+mod quic;
 mod replaces_closed;
 mod separate_pool;
 mod speculative;
@@ -24,17 +25,26 @@ type RuleFn = fn(&Ctx<'_>, &Connection) -> Option<Finding>;
 /// connection that never carried a request is speculative whatever came before it; a closed
 /// predecessor wins over parallelism (in a `Connection: close` world every new socket replaces
 /// one, even while others are busy).
-const ORDER: [RuleFn; 14] = [
+///
+/// QUIC: the race and the switch come right after the address fallback. A TCP connection that
+/// lost a race to QUIC carried nothing, which `speculative::unused` would otherwise call a
+/// preconnect; and a first QUIC connection to a host is there because the host advertised
+/// HTTP/3 (or TCP failed), which `first_for_host` would otherwise hide. A QUIC connection after
+/// an earlier one went quiet comes after `replaces_closed` (which needs a visible close).
+const ORDER: [RuleFn; 17] = [
     datagrams::check,
     cert_rejected::check,
     handshake_failed::check,
     address_fallback::check,
+    quic::race,
+    quic::switch,
     speculative::unused,
     cert_retry::check,
     auth_retry::check,
     protocol_switch::check,
     first_for_host::check,
     replaces_closed::check,
+    quic::after_quiet,
     speculative::used_later,
     parallel::check,
     separate_pool::check,

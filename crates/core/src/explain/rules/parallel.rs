@@ -16,6 +16,11 @@ const IN_USE_SECS: f64 = 1.0;
 
 pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
     let v = ctx.me;
+    // One QUIC connection multiplexes every request to its host: QUIC has no per-host
+    // parallelism (and lives outside the TCP socket pool).
+    if v.quic {
+        return None;
+    }
     // The host's other open connections were in use by the page: carrying a request right now,
     // or having carried one (the browser keeps a socket "in use" until the response body is
     // consumed, longer than it shows on the wire), or still connecting for queued requests.

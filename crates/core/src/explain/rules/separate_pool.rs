@@ -8,6 +8,10 @@ use crate::report::Connection;
 
 pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
     let v = ctx.me;
+    // Socket pools are TCP's; QUIC sessions are kept apart (see `quic::after_quiet`).
+    if v.quic {
+        return None;
+    }
     let idle = ctx
         .earlier_in_group()
         .find(|o| o.setup == Setup::Ready && o.open_at(v.opened) && !o.busy_at(v.opened))?;
