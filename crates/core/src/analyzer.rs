@@ -47,6 +47,10 @@ pub struct Analyzer {
 pub struct DnsAnswer {
     pub name: String,
     pub ts: Ts,
+    /// The frame of the answer.
+    pub frame: u64,
+    /// The query it answered (frame, time), when seen.
+    pub query: Option<(u64, Ts)>,
 }
 
 /// Everything the analysis keeps besides the decoder.
@@ -357,7 +361,18 @@ impl State {
                     .get_or_insert_with(|| Box::new(DnsFlow::default()))
                     .message(&m, origin.frame, origin.ts);
                 if m.response {
-                    self.learn_names(&m, origin);
+                    // The query this answers (matched by id on the same flow).
+                    let query = conn.dns.as_ref().and_then(|d| {
+                        d.queries
+                            .iter()
+                            .rev()
+                            .find(|q| {
+                                q.id == m.id && q.response.is_some_and(|r| r.0 == origin.frame)
+                            })
+                            .filter(|q| q.frame != origin.frame)
+                            .map(|q| (q.frame, q.ts))
+                    });
+                    self.learn_names(&m, origin, query);
                 }
                 return;
             }
@@ -385,7 +400,7 @@ impl State {
         }
     }
 
-    fn learn_names(&mut self, m: &dns::Message, origin: Origin) {
+    fn learn_names(&mut self, m: &dns::Message, origin: Origin, query: Option<(u64, Ts)>) {
         let Some((name, _)) = &m.question else { return };
         let name = name.trim_end_matches('.').to_string();
         if name.is_empty() {
@@ -401,6 +416,8 @@ impl State {
                 answers.push(DnsAnswer {
                     name: name.clone(),
                     ts: origin.ts,
+                    frame: origin.frame,
+                    query,
                 });
             }
             let idx = match self.dns_name_index.get(&name) {

@@ -50,10 +50,18 @@ impl<'a> ReportBuilder<'a> {
             );
         }
         let dns_by_addr = &state.dns_by_addr;
+        let lookups = dns_lookups(&state.conns, dns_by_addr);
         let mut connections: Vec<Connection> = state
             .conns
             .into_iter()
-            .map(|c| connection(c, dns_by_addr))
+            .map(|c| {
+                let lookup = lookups.get(&c.id).copied();
+                let mut conn = connection(c, dns_by_addr);
+                if let Some(p) = lookup.and_then(lookup_phase) {
+                    conn.phases.insert(0, p);
+                }
+                conn
+            })
             .collect();
         crate::explain::explain(&mut connections);
         let hosts = host_groups(&connections);
@@ -299,6 +307,48 @@ fn connection(
             notes
         },
     }
+}
+
+/// A DNS lookup is shown on the connection it served: the first connection (not itself DNS) to
+/// an answered address, opened after the answer and within this long of it.
+const LOOKUP_SERVES_SECS: f64 = 30.0;
+
+/// Connection id → the DNS answer it was the first to use.
+fn dns_lookups<'a>(
+    conns: &[Conn],
+    dns_by_addr: &'a hashbrown::HashMap<IpAddr, Vec<crate::analyzer::DnsAnswer>>,
+) -> hashbrown::HashMap<u32, &'a crate::analyzer::DnsAnswer> {
+    let mut used: hashbrown::HashSet<(IpAddr, u64)> = hashbrown::HashSet::new();
+    let mut out = hashbrown::HashMap::new();
+    for c in conns.iter().filter(|c| c.dns.is_none()) {
+        let Some(answers) = dns_by_addr.get(&c.server.0) else {
+            continue;
+        };
+        let Some(a) = answers.iter().rev().find(|a| a.ts <= c.first.ts) else {
+            continue;
+        };
+        if c.first.ts.secs_since(a.ts) > LOOKUP_SERVES_SECS {
+            continue;
+        }
+        if used.insert((c.server.0, a.frame)) {
+            out.insert(c.id, a);
+        }
+    }
+    out
+}
+
+/// The `dns` phase on the connection a lookup served: query to answer (the answer alone when the
+/// query is not in the capture).
+fn lookup_phase(a: &crate::analyzer::DnsAnswer) -> Option<Phase> {
+    let (frame, start) = a.query.unwrap_or((a.frame, a.ts));
+    Some(Phase {
+        kind: "dns".into(),
+        start: secs(start),
+        end: secs(a.ts.max(start)),
+        first_frame: frame,
+        exchange: None,
+        side: None,
+    })
 }
 
 fn best_host(

@@ -485,7 +485,9 @@ pub struct DnsName {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
     /// `tcp_handshake`, `tls_handshake`, `request` (Request sent), `waiting` (Waiting / TTFB),
-    /// `download` (Content Download), `idle`, `close`, `dns`, and for QUIC: `quic_initial` (the
+    /// `download` (Content Download), `idle`, `close`, `dns` (on a DNS flow: each query to its
+    /// answer; on the first connection to an answered address: the lookup that served it, which
+    /// lies before the connection's own start), and for QUIC: `quic_initial` (the
     /// client's first Initial until the server's first answer: the round trip that opens the
     /// connection), `quic_handshake` (from the server's answer until the handshake is done),
     /// `quic_1rtt` (first to last 1-RTT packet, when no HTTP/3 request could be read).
