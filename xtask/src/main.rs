@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+mod bench;
 mod gen;
 mod lab;
 mod test;
@@ -12,6 +13,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test     install prerequisites, run every test (native, wasm build, browser)
+  bench    benchmark: native core, tshark, browser (--browser), memory (--memory); docs/benchmarks.md
   gen      write a deterministic realistic capture: --size 200M --format pcap|pcapng --out FILE
   lab      capture lab: real Chromium/nginx/tcpdump captures + NetLog ground truth (tests/lab)
 ";
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         }
         "lab" => lab::main(rest),
         "gen" => gen::main(rest),
+        "bench" => bench::main(rest),
         "test" => test::main(rest),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
     };

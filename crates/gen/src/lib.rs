@@ -52,6 +52,10 @@ use std::collections::BinaryHeap;
 use std::io::{self, Write};
 use world::World;
 
+/// Version of the generated traffic: bumped whenever the same configuration would give other
+/// bytes (cached captures carry it in their names).
+pub const VERSION: u32 = 1;
+
 /// Unix time of the first packet: 2027-03-01 12:00:00 UTC (inside the embedded certificates'
 /// validity).
 pub const START_UNIX: u64 = 1_803_902_400;
@@ -99,7 +103,8 @@ pub struct Stats {
     pub bytes: u64,
     pub packets: u64,
     pub tcp_connections: u64,
-    /// DNS lookups (UDP flows: one source port per lookup).
+    /// DNS lookups (A + AAAA from one random source port; a port a client draws twice joins the
+    /// earlier UDP flow, so UDP flows can be slightly fewer).
     pub dns_lookups: u64,
     pub dns_queries: u64,
     /// Connections with a ClientHello.

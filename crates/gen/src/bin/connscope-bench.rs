@@ -1,7 +1,9 @@
 //! `connscope-bench FILE [--chunk BYTES]`: runs the core on a capture once, single-threaded,
-//! and prints one JSON object: time spent inside `Analyzer::feed` + `finish` (reading the file
-//! is excluded; it should be in the page cache), wall time including reads, throughput, packets,
-//! peak RSS (`VmHWM`) and a few report counts. Used by `cargo xtask bench`.
+//! and prints one JSON object: time spent inside `Analyzer::feed` and `finish` (reading the file
+//! is excluded; it should be in the page cache), both as wall time and as the thread's CPU time
+//! (`/proc/thread-self/schedstat`, which other processes on a busy machine do not inflate),
+//! wall time including reads, throughput, packets, peak RSS (`VmHWM`) and a few report counts.
+//! `--feed-only` stops before `finish` (to profile the per-packet path). Used by `cargo xtask bench`.
 
 use connscope_core::Analyzer;
 use std::io::Read;
@@ -13,18 +15,29 @@ fn vm_hwm_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time of this thread in nanoseconds (Linux), 0 elsewhere.
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut file = None;
     let mut chunk = 4usize << 20;
+    let mut feed_only = false;
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--feed-only" => feed_only = true,
             "--chunk" => chunk = args.next().and_then(|v| v.parse().ok()).unwrap_or(chunk),
             _ => file = Some(a),
         }
     }
     let Some(file) = file else {
-        eprintln!("usage: connscope-bench FILE [--chunk BYTES]");
+        eprintln!("usage: connscope-bench FILE [--chunk BYTES] [--feed-only]");
         std::process::exit(2);
     };
     let mut f = match std::fs::File::open(&file) {
@@ -38,7 +51,8 @@ fn main() {
     let wall = Instant::now();
     let mut analyzer = Analyzer::new();
     let mut buf = vec![0u8; chunk];
-    let mut in_core = Duration::ZERO;
+    let mut feed = Duration::ZERO;
+    let mut feed_cpu = Duration::ZERO;
     let mut bytes = 0u64;
     loop {
         let n = match f.read(&mut buf) {
@@ -51,17 +65,33 @@ fn main() {
             }
         };
         bytes += n as u64;
+        let c = thread_cpu();
         let t = Instant::now();
         analyzer.feed(&buf[..n]);
-        in_core += t.elapsed();
+        feed += t.elapsed();
+        feed_cpu += thread_cpu().saturating_sub(c);
     }
+    if feed_only {
+        // For profiling the per-packet path alone: no report.
+        let p = analyzer.progress();
+        drop(analyzer);
+        let out = serde_json::json!({
+            "file_bytes": bytes, "packets": p.packets, "feed_seconds": feed.as_secs_f64(),
+            "feed_cpu_seconds": feed_cpu.as_secs_f64(), "mb_per_s": bytes as f64 / 1e6 / feed_cpu.as_secs_f64(),
+            "packets_per_s": p.packets as f64 / feed_cpu.as_secs_f64(), "peak_rss_kb": vm_hwm_kb(),
+        });
+        println!("{out}");
+        return;
+    }
+    let c = thread_cpu();
     let t = Instant::now();
     let report = analyzer.finish();
     let finish = t.elapsed();
-    in_core += finish;
+    let finish_cpu = thread_cpu().saturating_sub(c);
     let wall = wall.elapsed();
     let rss = vm_hwm_kb();
-    let secs = in_core.as_secs_f64();
+    let secs = (feed + finish).as_secs_f64();
+    let cpu = (feed_cpu + finish_cpu).as_secs_f64();
     let packets = report.capture.packets;
     let tls = report
         .connections
@@ -88,7 +118,11 @@ fn main() {
         "file_bytes": bytes,
         "packets": packets,
         "core_seconds": secs,
+        "feed_seconds": feed.as_secs_f64(),
         "finish_seconds": finish.as_secs_f64(),
+        "core_cpu_seconds": cpu,
+        "feed_cpu_seconds": feed_cpu.as_secs_f64(),
+        "finish_cpu_seconds": finish_cpu.as_secs_f64(),
         "wall_seconds": wall.as_secs_f64(),
         "mb_per_s": bytes as f64 / 1e6 / secs,
         "packets_per_s": packets as f64 / secs,
