@@ -145,6 +145,20 @@ const scenarios = {
       await sleep(1500);
     },
   },
+  'quic-broken-fallback': {
+    quic: true,
+    trustQuic: false, // the QUIC handshake fails on the certificate: HTTP/3 is marked broken
+    async run(page) {
+      await goto(page, `${A}/quic.html`); // HTTP/2 over TCP; the responses carry Alt-Svc: h3
+      await sleep(4000);
+      log('reload');
+      await page.reload({ waitUntil: 'load', timeout: 15000 }); // QUIC (rejected) and TCP race
+      log('load event (reload)');
+      await sleep(4000);
+      await goto(page, `${A}/quic-images.html`); // Alt-Svc is broken now: TCP only
+      await sleep(1500);
+    },
+  },
   'plain-http-80': {
     async run(page) {
       await goto(page, 'http://a.test/plain.html');
@@ -184,7 +198,7 @@ const args = [
 // except for hosts named in --origin-to-force-quic-on. Naming a.test on a port nothing uses
 // (444) allows the lab root for a.test without forcing QUIC on a.test:443, so Alt-Svc still
 // decides and QUIC still races TCP there.
-if (sc.quic) args.push('--origin-to-force-quic-on=a.test:444');
+if (sc.quic && sc.trustQuic !== false) args.push('--origin-to-force-quic-on=a.test:444');
 log(`launch chromium (${scenario})`);
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',

@@ -87,6 +87,12 @@ pub const SCENARIOS: &[(&str, &str)] = &[
          after 2 s. A page without subresources, reloaded after 4 s (QUIC and TCP race), then a page \
          with 4 images 4 s later (QUIC now known to work: the TCP job is delayed).",
     ),
+    (
+        "quic-broken-fallback",
+        "The same site and steps, but Chromium is not told to accept the lab root for QUIC: on the \
+         reload it races QUIC against TCP, rejects the QUIC server's certificate, marks HTTP/3 broken \
+         for a.test, and the third page goes over TCP only (fallback).",
+    ),
 ];
 
 const USAGE: &str = "usage: cargo xtask lab [--reextract] [--keep-work] [SCENARIO...]

@@ -792,6 +792,30 @@ impl Ctx<'_> {
         })
     }
 
+    /// The controller of the `main` job that bound this socket logged
+    /// `HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND` with `is_broken: true`.
+    fn fallback_for_socket(&self, s: &Socket) -> Option<String> {
+        self.streams.iter().find_map(|(id, j)| {
+            if j.socket != Some(s.id) || j.kind != "main" {
+                return None;
+            }
+            let c = j.controller?;
+            self.log.events.iter().find_map(|e| {
+                (e.source_id == c
+                    && e.name == "HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND"
+                    && e.param_bool("is_broken") == Some(true))
+                .then(|| {
+                    format!(
+                        "HTTP_STREAM_JOB {id} type=main bound this socket; its controller {c} logged \
+                         HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND alt_svc \"{}\" is_broken true: \
+                         QUIC had failed, TCP only",
+                        e.param_str("alt_svc").unwrap_or("")
+                    )
+                })
+            })
+        })
+    }
+
     /// A QUIC session: why it exists.
     /// Q1: the first QUIC session to its host, created for a QUIC job that an Alt-Svc
     /// (`HTTP_STREAM_JOB_CONTROLLER_ALT_SVC_FOUND`) or a DNS HTTPS record started →
@@ -852,7 +876,22 @@ impl Ctx<'_> {
             .iter()
             .filter(|r| r.quic_session == Some(q.id))
             .collect();
-        let (cause, evidence, note) = if earlier.is_empty() && (alt_svc.is_some() || dns_alpn) {
+        let failed = q
+            .close_reason
+            .as_deref()
+            .filter(|d| d.contains("TLS handshake failure"));
+        let (cause, evidence, note) = if let Some(d) = failed {
+            // Q0: the QUIC handshake failed (as R1 for TCP).
+            (
+                if d.contains("CERTIFICATE_VERIFY_FAILED") || d.contains("certificate") {
+                    "cert_rejected"
+                } else {
+                    "handshake_failed"
+                },
+                format!("QUIC_SESSION_CLOSED details \"{d}\""),
+                None,
+            )
+        } else if earlier.is_empty() && (alt_svc.is_some() || dns_alpn) {
             (
                 "protocol_switch",
                 match &alt_svc {
@@ -1062,6 +1101,12 @@ impl Ctx<'_> {
         // alternative (QUIC) job: QUIC and TCP raced for that request.
         if let Some(ev) = self.race_for_socket(s) {
             return ("protocol_race", ev, None);
+        }
+
+        // R1c: the request's controller found Alt-Svc marked broken (QUIC failed before), so it
+        // ran the TCP job alone: a fallback from QUIC.
+        if let Some(ev) = self.fallback_for_socket(s) {
+            return ("protocol_switch", ev, None);
         }
 
         // R2: never carried a request.
