@@ -252,9 +252,35 @@ fn tls_facts(q: &QuicFlow) -> Option<TlsFacts> {
             },
             after,
         )
+    } else if client_gave_up(q) {
+        // Without keys the client's CONNECTION_CLOSE is inside a Handshake packet; what shows is
+        // the client answering the server's handshake flight and then falling silent, no 1-RTT
+        // packet from either side.
+        (
+            "aborted_by_client",
+            Some("encrypted_server_flight".to_string()),
+        )
     } else {
         ("incomplete", None)
     };
+    // A CONNECTION_CLOSE with CRYPTO_ERROR (0x0100 + alert) carries a TLS alert (RFC 9001 §4.8).
+    let alerts = q
+        .close
+        .as_ref()
+        .filter(|c| !c.application && (0x100..0x200).contains(&c.code))
+        .map(|c| {
+            let code = u8::try_from(c.code & 0xff).unwrap_or(0);
+            vec![TlsAlert {
+                from: c.side,
+                level: Some(names::alert_level_name(2)),
+                description: Some(names::alert_name(code)),
+                code: Some(code),
+                encrypted: c.space != "initial",
+                frame: c.origin.frame,
+                ts: secs(c.origin.ts),
+            }]
+        })
+        .unwrap_or_default();
     let versions_offered = if ch.supported_versions.is_empty() {
         vec![ch.version]
     } else {
@@ -300,13 +326,28 @@ fn tls_facts(q: &QuicFlow) -> Option<TlsFacts> {
                 from: e.side,
             })
             .collect(),
-        alerts: Vec::new(),
+        alerts,
         certificate: None,
         chain_len: 0,
         app_data_client: count(Side::Client),
         app_data_server: count(Side::Server),
         decrypted: q.tls.finished.server || q.tls.alpn.is_some(),
     })
+}
+
+/// The client answered the server's Handshake flight, then sent no 1-RTT packet: it gave up
+/// during the handshake (a rejected certificate, typically).
+fn client_gave_up(q: &QuicFlow) -> bool {
+    let (Some(server_hs), Some(client_hs)) = (q.first_handshake.server, q.last_handshake.client)
+    else {
+        return false;
+    };
+    // (A server may send 1-RTT data before the client's Finished; a client that completed its
+    // handshake always sends 1-RTT packets, at least acknowledgements.)
+    q.short.client.packets == 0
+        && q.handshake_done.is_none()
+        && client_hs.frame > server_hs.frame
+        && !q.tls.finished.client
 }
 
 fn request(r: &H3Request) -> HttpRequest {

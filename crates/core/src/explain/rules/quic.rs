@@ -237,19 +237,25 @@ pub fn switch(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     if !quic_failed(q) {
         return None;
     }
-    // Only the first TCP connection after the failed attempt is its fallback.
+    // Only the first TCP connection after the failed attempt ended is its fallback (one started
+    // while the attempt was still under way raced it).
+    if v.opened < q.end {
+        return None;
+    }
     if ctx.all.iter().any(|o| {
         o.id != v.id
             && !o.quic
             && o.group == v.group
-            && o.opened >= q.opened
+            && o.opened >= q.end
             && (o.opened, o.opened_frame) < (v.opened, v.opened_frame)
     }) {
         return None;
     }
     let how = match q.setup {
         Setup::AbortedByServer => "the server aborted the QUIC handshake".to_string(),
-        Setup::AbortedByClient => "the client aborted the QUIC handshake".to_string(),
+        Setup::AbortedByClient => {
+            "the client aborted the QUIC handshake, typically over the certificate".to_string()
+        }
         _ => "its handshake never completed (no answer: UDP blocked or the server does not speak QUIC)".to_string(),
     };
     Some(Finding {

@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 
 /// Requests kept per connection; more are counted.
 pub const MAX_REQUESTS: usize = 256;
-/// Out-of-order stream bytes held per stream direction.
-const MAX_HELD: usize = 64 * 1024;
+/// Out-of-order stream bytes held per stream direction, and per connection in all.
+const MAX_HELD: usize = 16 * 1024;
+const MAX_HELD_PER_CONNECTION: usize = 256 * 1024;
 /// HEADERS frame payload kept for decoding.
 const MAX_HEADERS_BYTES: usize = 16 * 1024;
 /// Header blocks waiting for the encoder stream.
@@ -59,22 +60,28 @@ struct Reasm {
 }
 
 impl Reasm {
-    /// Takes a frame's data; returns the bytes now in order.
-    fn push(&mut self, offset: u64, data: &[u8]) -> Vec<u8> {
+    /// Takes a frame's data; returns the bytes now in order. `budget` is what the whole
+    /// connection may still hold out of order.
+    fn push(&mut self, offset: u64, data: &[u8], budget: &mut usize) -> Vec<u8> {
         let mut out = Vec::new();
         let end = offset.saturating_add(data.len() as u64);
         if end <= self.next || self.lost {
             return out;
         }
         if offset > self.next {
-            if self.held_bytes.saturating_add(data.len()) > MAX_HELD {
+            if self.held_bytes.saturating_add(data.len()) > MAX_HELD || data.len() > *budget {
                 self.lost = true;
+                *budget = budget.saturating_add(self.held_bytes);
                 self.held.clear();
                 self.held_bytes = 0;
                 return out;
             }
             self.held_bytes = self.held_bytes.saturating_add(data.len());
-            self.held.insert(offset, data.to_vec());
+            *budget = budget.saturating_sub(data.len());
+            if let Some(old) = self.held.insert(offset, data.to_vec()) {
+                self.held_bytes = self.held_bytes.saturating_sub(old.len());
+                *budget = budget.saturating_add(old.len());
+            }
             return out;
         }
         let skip = usize::try_from(self.next.saturating_sub(offset)).unwrap_or(usize::MAX);
@@ -88,6 +95,7 @@ impl Reasm {
                 break;
             };
             self.held_bytes = self.held_bytes.saturating_sub(d.len());
+            *budget = budget.saturating_add(d.len());
             let e = off.saturating_add(d.len() as u64);
             if e > self.next {
                 let skip = usize::try_from(self.next.saturating_sub(off)).unwrap_or(usize::MAX);
@@ -236,6 +244,11 @@ pub struct H3Conn {
     /// Header blocks that could not be decoded.
     pub unreadable_headers: u64,
     bidi: BTreeMap<u64, (usize, PerSide<StreamDir>)>,
+    /// Highest client bidirectional stream id seen past the kept requests (those streams are
+    /// counted from it, not remembered one by one).
+    max_bidi: Option<u64>,
+    /// Out-of-order bytes this connection may still hold (`None`: the full allowance).
+    held_budget: Option<usize>,
     uni: BTreeMap<(bool, u64), StreamDir>,
     /// QPACK decoders for the field sections each side sends.
     qpack: PerSide<Decoder>,
@@ -278,8 +291,9 @@ impl H3Conn {
                 self.uni.insert(key, StreamDir::default());
             }
             let mut events = Vec::new();
+            let budget = self.held_budget.get_or_insert(MAX_HELD_PER_CONNECTION);
             if let Some(dir) = self.uni.get_mut(&key) {
-                let bytes = dir.reasm.push(offset, data);
+                let bytes = dir.reasm.push(offset, data, budget);
                 dir.reader.feed(&bytes, true, &mut events);
             }
             for e in events {
@@ -330,9 +344,13 @@ impl H3Conn {
                 return;
             }
             if self.requests.len() >= MAX_REQUESTS {
-                self.requests_not_kept = self.requests_not_kept.saturating_add(1);
-                // Remember the id with no request so it is counted once.
-                self.bidi.insert(id, (usize::MAX, PerSide::default()));
+                if side == Side::Client && self.max_bidi.is_none_or(|m| id > m) {
+                    self.max_bidi = Some(id);
+                    // Client streams are numbered 0, 4, 8, ...: those past the kept ones.
+                    self.requests_not_kept = (id / 4)
+                        .saturating_add(1)
+                        .saturating_sub(MAX_REQUESTS as u64);
+                }
                 return;
             }
             self.requests.push(H3Request {
@@ -344,13 +362,14 @@ impl H3Conn {
                 (self.requests.len().saturating_sub(1), PerSide::default()),
             );
         }
+        let budget = self.held_budget.get_or_insert(MAX_HELD_PER_CONNECTION);
         let Some((index, dirs)) = self.bidi.get_mut(&id) else {
             return;
         };
         let index = *index;
         let mut events = Vec::new();
         let dir = &mut dirs[side];
-        let bytes = dir.reasm.push(offset, data);
+        let bytes = dir.reasm.push(offset, data, budget);
         dir.reader.feed(&bytes, false, &mut events);
         let Some(r) = self.requests.get_mut(index) else {
             return;
@@ -497,6 +516,21 @@ mod tests {
         assert_eq!(r.response_body_bytes, 5);
         assert_eq!(r.end.map(|e| e.frame), Some(2));
         assert_eq!(r.response_end.map(|e| e.frame), Some(4));
+        // Streams past the kept requests are counted, not remembered; out-of-order bytes are
+        // held within the connection's allowance.
+        let mut many = H3Conn::default();
+        for i in 0..(MAX_REQUESTS as u64 + 50) {
+            many.stream(Side::Client, i * 4, 0, &req, true, o(7));
+        }
+        assert_eq!(many.requests.len(), MAX_REQUESTS);
+        assert_eq!(many.requests_not_kept, 50);
+        assert!(many.bidi.len() <= MAX_REQUESTS);
+        for i in 0..100u64 {
+            many.stream(Side::Server, i * 4, 1 << 20, &[0u8; 8000], false, o(8));
+        }
+        assert!(many
+            .held_budget
+            .is_some_and(|b| b <= MAX_HELD_PER_CONNECTION));
         // Junk never panics.
         h.stream(Side::Client, 4, 0, &[0xff; 40], true, o(5));
         h.stream(Side::Client, 2, 0, &[0x02, 0xff, 0xff], false, o(6));
