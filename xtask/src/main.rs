@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod fuzz;
 mod gen;
 mod lab;
 mod test;
@@ -15,6 +16,7 @@ commands:
   test     install prerequisites, run every test (native, wasm build, browser)
   bench    benchmark: native core, tshark, browser (--browser), memory (--memory); docs/benchmarks.md
   gen      write a deterministic realistic capture: --size 200M --format pcap|pcapng --out FILE
+  fuzz     cargo-fuzz targets: fuzz [TARGET] [SECONDS] | fuzz seed (see fuzz/README.md)
   lab      capture lab: real Chromium/nginx/tcpdump captures + NetLog ground truth (tests/lab)
 ";
 
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             Ok(())
         }
+        "fuzz" => fuzz::main(rest),
         "lab" => lab::main(rest),
         "gen" => gen::main(rest),
         "bench" => bench::main(rest),
