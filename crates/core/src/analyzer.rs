@@ -23,6 +23,10 @@ const HELD_BUDGET: usize = 64 * 1024 * 1024;
 const MAX_SECRETS_BYTES: usize = 16 * 1024 * 1024;
 /// Addresses remembered from DNS answers.
 const MAX_DNS_ADDRESSES: usize = 200_000;
+/// QUIC connection ids remembered to follow a connection onto a new path (migration).
+const MAX_QUIC_CIDS: usize = 200_000;
+/// Shortest connection id trusted to name one connection (shorter ones collide).
+const MIN_MIGRATION_CID_LEN: usize = 4;
 /// Connections followed in full; beyond this, packets of new flows are only counted.
 pub const MAX_CONNECTIONS: usize = 150_000;
 
@@ -65,6 +69,11 @@ pub(crate) struct State {
     /// Name → addresses, in order of first answer (for the report's `dns` list).
     pub dns_names: Vec<(String, Vec<IpAddr>, u64)>,
     dns_name_index: HashMap<String, usize>,
+    /// QUIC connection id → (connection, whether it is the server's id), once the handshake is
+    /// over: a short-header packet on a new UDP flow addressed to one continues that connection.
+    quic_cids: HashMap<Vec<u8>, (u32, bool)>,
+    /// The lengths of the ids in `quic_cids` (a short header does not say its DCID's length).
+    quic_cid_lens: Vec<usize>,
     /// Session secrets: from key logs the user gave, and from pcapng Decryption Secrets Blocks.
     pub keylog: KeyLog,
     secrets_bytes: usize,
@@ -94,6 +103,8 @@ impl Analyzer {
                 dns_by_addr: HashMap::new(),
                 dns_names: Vec::new(),
                 dns_name_index: HashMap::new(),
+                quic_cids: HashMap::new(),
+                quic_cid_lens: Vec::new(),
                 keylog: KeyLog::default(),
                 secrets_bytes: 0,
                 keylogs_given: 0,
@@ -377,10 +388,29 @@ impl State {
                 return;
             }
         }
+        // A flow that starts with a short header addressed to a known connection id continues
+        // that QUIC connection on a new path (connection migration, RFC 9000 §9).
+        let continued = match self.conns.get(id as usize) {
+            Some(c) if c.quic.is_none() && quic::recognise(dg.payload).is_none() => {
+                match self.continued_connection(dg.payload) {
+                    Some(x) => Some(x),
+                    None => return,
+                }
+            }
+            _ => None,
+        };
         let Some(conn) = self.conns.get_mut(id as usize) else {
             return;
         };
         let keys = Some(&self.keylog).filter(|k| !k.is_empty());
+        if let Some((_, to_server, flow)) = continued {
+            // The packet went to the server's id: its sender is the client.
+            let sender_is_client = to_server;
+            if (side == Side::Client) != sender_is_client && conn.client_by.is_weak() {
+                conn.flip(ClientBy::Payload);
+            }
+            conn.quic = Some(flow);
+        }
         if conn.quic.is_none() {
             let Some((version, initial)) = quic::recognise(dg.payload) else {
                 return;
@@ -395,9 +425,42 @@ impl State {
             conn.quic = Some(Box::default());
         }
         let side = conn.side_of(s);
+        let mut register = None;
         if let Some(q) = conn.quic.as_mut() {
             q.datagram(side, dg.payload, origin, keys);
+            register = q.ids_to_register();
         }
+        if let Some(ids) = register {
+            for (cid, is_server) in ids {
+                if cid.len() < MIN_MIGRATION_CID_LEN || self.quic_cids.len() >= MAX_QUIC_CIDS {
+                    continue;
+                }
+                if !self.quic_cid_lens.contains(&cid.len()) && self.quic_cid_lens.len() < 4 {
+                    self.quic_cid_lens.push(cid.len());
+                }
+                self.quic_cids.entry(cid).or_insert((id, is_server));
+            }
+        }
+    }
+
+    /// The QUIC connection a short-header datagram on a new flow continues, if its DCID is one
+    /// that connection used; with a QuicFlow that reads it.
+    fn continued_connection(&self, payload: &[u8]) -> Option<(u32, bool, Box<quic::QuicFlow>)> {
+        let first = *payload.first()?;
+        if first & 0xc0 != 0x40 {
+            return None;
+        }
+        self.quic_cid_lens.iter().find_map(|&len| {
+            let dcid = payload.get(1..1usize.checked_add(len)?)?;
+            let &(from, is_server) = self.quic_cids.get(dcid)?;
+            let orig = self.conns.get(from as usize)?;
+            let q = orig.quic.as_deref()?;
+            Some((
+                from,
+                is_server,
+                Box::new(q.continuation(from, orig.stream, dcid)),
+            ))
+        })
     }
 
     fn learn_names(&mut self, m: &dns::Message, origin: Origin, query: Option<(u64, Ts)>) {

@@ -320,3 +320,60 @@ fn damaged_quic_never_panics() {
         }
     }
 }
+
+/// Connection migration, derived from illustrated-quic: its last two packets (1-RTT, short
+/// headers) are moved to a new client port, as after a NAT rebinding. The new UDP flow stays its
+/// own flow (as tshark's udp.stream) and is recognised as the same QUIC connection by the
+/// connection id its packets carry.
+#[test]
+fn migration_to_a_new_port_is_the_same_connection() {
+    let Some(p) = corpus("illustrated-quic.pcap") else {
+        return;
+    };
+    let mut b = std::fs::read(&p).unwrap();
+    // pcap records: 16-byte header, then NULL (4 bytes) + IPv4 + UDP.
+    let mut at = 24;
+    let mut frame = 0;
+    while at + 16 <= b.len() {
+        frame += 1;
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+        let ip = at + 16 + 4;
+        let udp = ip + usize::from(b[ip] & 0x0f) * 4;
+        let port = if frame == 7 { udp } else { udp + 2 }; // client→server: source; back: destination
+        if frame >= 7 {
+            assert_eq!(u16::from_be_bytes([b[port], b[port + 1]]), 60220);
+            b[port..port + 2].copy_from_slice(&60221u16.to_be_bytes());
+            b[udp + 6..udp + 8].copy_from_slice(&[0, 0]); // no UDP checksum (IPv4 allows it)
+        }
+        at += 16 + len;
+    }
+    let keys = std::fs::read(p.with_extension("keys")).unwrap();
+    let r = {
+        let mut a = connscope_core::Analyzer::new();
+        a.add_keylog(&keys);
+        a.feed(&b);
+        a.finish()
+    };
+    let q = quic(&r);
+    assert_eq!(q.len(), 2);
+    let (orig, moved) = (q[0], q[1]);
+    assert_eq!(
+        (moved.stream, moved.client.port, moved.server.port),
+        (1, 60221, 8400)
+    );
+    assert_eq!(moved.packets, 2);
+    let mq = moved.quic.as_ref().unwrap();
+    assert_eq!(mq.continues_connection, Some(orig.id));
+    assert_eq!(mq.short_header_packets, 2);
+    assert!(
+        moved.notes.iter().any(|n| n.code == "quic_migration"),
+        "{:?}",
+        moved.notes
+    );
+    assert_eq!(moved.protocol, "QUIC v1 (migrated)");
+    let e = moved.explanation.as_ref().unwrap();
+    assert_eq!(e.cause, "connection_migration", "{}", e.headline);
+    assert_eq!(e.related, vec![orig.id]);
+    // The original connection keeps its handshake, decrypted.
+    assert_eq!(codes(orig), vec![1, 2, 8, 11, 15, 20, 20]);
+}

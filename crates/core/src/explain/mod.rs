@@ -15,7 +15,7 @@ use crate::report::{Attribute, Connection, Evidence, Explanation, Rule};
 use view::View;
 
 /// The stable cause ids (documented in `cards`).
-pub const CAUSES: [&str; 16] = [
+pub const CAUSES: [&str; 17] = [
     "first_for_host",
     "parallel_for_host",
     "replaces_closed",
@@ -28,6 +28,7 @@ pub const CAUSES: [&str; 16] = [
     "address_fallback",
     "protocol_switch",
     "protocol_race",
+    "connection_migration",
     "separate_pool",
     "name_lookup",
     "connectionless",

@@ -250,6 +250,10 @@ pub struct QuicFacts {
     /// Short-header packets addressed to a connection id other than the handshake's: the peer
     /// moved to a new connection id on this path (connection migration shows as a new UDP flow).
     pub other_cid_packets: u64,
+    /// This UDP flow continues the QUIC connection with this `id` on a new path (connection
+    /// migration, RFC 9000 §9: a new address or port, the same connection id). Kept as its own
+    /// flow (its own `udp.stream`, like tshark's); its packets are counted, not decrypted.
+    pub continues_connection: Option<u32>,
 }
 
 /// A QUIC CONNECTION_CLOSE frame.

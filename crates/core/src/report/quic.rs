@@ -142,7 +142,18 @@ pub(super) fn build(q: &QuicFlow, last: Origin) -> QuicParts {
             .other_dcid_packets
             .client
             .saturating_add(q.other_dcid_packets.server),
+        continues_connection: q.continues.as_ref().map(|c| c.0),
     };
+    if let Some((_, stream, cid)) = &q.continues {
+        notes.push(Note {
+            code: "quic_migration".into(),
+            message: format!(
+                "continues QUIC connection udp.stream {stream} on a new path (connection id {}); its packets are counted here, not decrypted",
+                hex(cid)
+            ),
+            frame: None,
+        });
+    }
     if q.initial.packets > 0 && q.initial.decrypted == 0 {
         notes.push(Note {
             code: "quic_initial_unreadable".into(),
@@ -202,6 +213,9 @@ pub(super) fn build(q: &QuicFlow, last: Origin) -> QuicParts {
         }
     });
     let mut label = format!("QUIC v{}", version_name(q.version));
+    if q.continues.is_some() {
+        label.push_str(" (migrated)");
+    }
     if let Some(alpn) = chosen_alpn(q, tls.as_ref()) {
         label.push_str(" + ");
         label.push_str(&alpn);

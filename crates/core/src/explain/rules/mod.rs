@@ -26,13 +26,15 @@ type RuleFn = fn(&Ctx<'_>, &Connection) -> Option<Finding>;
 /// predecessor wins over parallelism (in a `Connection: close` world every new socket replaces
 /// one, even while others are busy).
 ///
-/// QUIC: the race and the switch come right after the address fallback. A TCP connection that
+/// QUIC: a flow that continues a connection on a new path (migration) is that before anything
+/// else (it has no handshake of its own). The race and the switch come right after the address fallback. A TCP connection that
 /// lost a race to QUIC carried nothing, which `speculative::unused` would otherwise call a
 /// preconnect; and a first QUIC connection to a host is there because the host advertised
 /// HTTP/3 (or TCP failed), which `first_for_host` would otherwise hide. A QUIC connection after
 /// an earlier one went quiet comes after `replaces_closed` (which needs a visible close).
-const ORDER: [RuleFn; 17] = [
+const ORDER: [RuleFn; 18] = [
     datagrams::check,
+    quic::migration,
     cert_rejected::check,
     handshake_failed::check,
     address_fallback::check,

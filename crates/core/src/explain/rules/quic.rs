@@ -419,3 +419,35 @@ pub fn after_quiet(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
         related: vec![prev.id],
     })
 }
+
+/// A UDP flow that continues a QUIC connection on a new path: its first packet is a short
+/// header addressed to a connection id of an earlier connection (the analyzer keeps it as its
+/// own flow, like tshark's `udp.stream`, and names the connection it continues).
+pub fn migration(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
+    let v = ctx.me;
+    let from = c.quic.as_ref()?.continues_connection?;
+    let o = ctx.all.iter().find(|o| o.id == from)?;
+    Some(Finding {
+        cause: "connection_migration",
+        headline: format!("Continues QUIC connection {} to {} on a new path", o.label(), o.host_label),
+        details: format!(
+            "This flow has no handshake: its first packet is addressed to a connection id of QUIC connection {} ({}:{} → {}:{} here). QUIC names a connection by its ids, so when the client's address or port changes (a new network, a NAT rebinding) the same connection goes on from the new path.",
+            o.label(),
+            v.client_ip,
+            c.client.port,
+            v.server_ip,
+            v.server_port
+        ),
+        evidence: vec![
+            ev(format!("QUIC connection {}", o.label()), Some(o.opened_frame), Some(o.opened), Some(o.id)),
+            ev("first packet on the new path, same connection id", Some(v.opened_frame), Some(v.opened), None),
+        ],
+        rule: rule(
+            "quic_migration",
+            "A QUIC connection survives a change of the client's address or port: its packets keep their connection ids.",
+            "RFC 9000 §9",
+        ),
+        confidence: "high",
+        related: vec![o.id],
+    })
+}

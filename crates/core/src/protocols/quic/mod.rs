@@ -224,6 +224,11 @@ pub struct QuicFlow {
     /// CRYPTO bytes that did not fit the reassembly window.
     pub crypto_dropped: u64,
     pub h3: Option<Box<http3::H3Conn>>,
+    /// This flow continues another QUIC connection on a new path (connection migration):
+    /// (its connection id in the report, its udp.stream, the connection id seen).
+    pub continues: Option<(u32, u32, Vec<u8>)>,
+    /// The connection ids were handed to the analyzer (to recognise migration).
+    ids_registered: bool,
     crypto: Crypto,
 }
 
@@ -234,6 +239,39 @@ impl std::fmt::Debug for QuicFlow {
             .field("initial", &self.initial)
             .field("short", &self.short)
             .finish_non_exhaustive()
+    }
+}
+
+impl QuicFlow {
+    /// Once the handshake is over (1-RTT packets flow), the connection ids that name this
+    /// connection: (id, whether it is the server's). Given once.
+    pub fn ids_to_register(&mut self) -> Option<Vec<(Vec<u8>, bool)>> {
+        if self.ids_registered || self.short.client.packets == 0 && self.short.server.packets == 0 {
+            return None;
+        }
+        self.ids_registered = true;
+        let mut ids = Vec::new();
+        if let Some(s) = &self.server_scid {
+            ids.push((s.clone(), true));
+        }
+        if let Some(c) = &self.client_scid {
+            ids.push((c.clone(), false));
+        }
+        Some(ids)
+    }
+
+    /// A flow for the same connection on a new path: it knows the connection ids (so short
+    /// headers parse), not the keys (its packets are counted, not decrypted).
+    pub fn continuation(&self, from: u32, stream: u32, cid: &[u8]) -> QuicFlow {
+        QuicFlow {
+            version: self.version,
+            versions: self.versions.clone(),
+            client_scid: self.client_scid.clone(),
+            server_scid: self.server_scid.clone(),
+            continues: Some((from, stream, cid.to_vec())),
+            ids_registered: true,
+            ..Default::default()
+        }
     }
 }
 
