@@ -76,7 +76,16 @@ async def main():
     # Idle connections close after 2 s, like nginx's keepalive_timeout in the QUIC scenarios.
     config = QuicConfiguration(alpn_protocols=H3_ALPN, is_client=False, idle_timeout=2.0)
     config.load_cert_chain(CERT, KEY)
-    await serve(HOST, PORT, configuration=config, create_protocol=H3Server)
+    # Session tickets: a returning client resumes (TLS 1.3 PSK) and may send 0-RTT requests.
+    tickets = {}
+    await serve(
+        HOST,
+        PORT,
+        configuration=config,
+        create_protocol=H3Server,
+        session_ticket_fetcher=tickets.pop,
+        session_ticket_handler=lambda t: tickets.__setitem__(t.ticket, t),
+    )
     print(f"h3server: listening on udp {HOST}:{PORT}", flush=True)
     await asyncio.Future()
 
