@@ -7,11 +7,13 @@
 
 mod attributes;
 pub mod cards;
+mod index;
 mod rules;
 mod text;
 mod view;
 
 use crate::report::{Attribute, Connection, Evidence, Explanation, Rule};
+use index::Index;
 use view::View;
 
 /// The stable cause ids (documented in `cards`).
@@ -46,21 +48,34 @@ pub struct Finding {
     pub related: Vec<u32>,
 }
 
-/// What a rule sees: the connection, and all connections (for the ones before it).
+/// What a rule sees: the connection, and an index of the others.
 pub struct Ctx<'a> {
     pub me: &'a View<'a>,
-    pub all: &'a [View<'a>],
+    /// `me`'s position in the report (the index's key).
+    pos: usize,
+    pub index: &'a Index<'a>,
 }
 
 impl<'a> Ctx<'a> {
-    /// Connections of the same group that started before this one.
-    pub fn earlier_in_group(&self) -> impl Iterator<Item = &'a View<'a>> + '_ {
+    /// Connections of the same group that started before this one, in opening order (the most
+    /// recent [`index::LOOKBACK`]).
+    pub fn earlier_in_group(&self) -> impl DoubleEndedIterator<Item = &'a View<'a>> + '_ {
         let me = self.me;
-        self.all.iter().filter(move |v| {
-            v.id != me.id
-                && v.group == me.group
-                && (v.opened, v.opened_frame) < (me.opened, me.opened_frame)
-        })
+        index::before(self.group(), me.opened, me.opened_frame)
+            .iter()
+            .copied()
+            .filter(move |v| v.id != me.id)
+    }
+
+    /// This connection's group (`View::group`), in opening order, itself included.
+    pub fn group(&self) -> &'a [&'a View<'a>] {
+        self.index.group(self.pos)
+    }
+
+    /// Connections from this client to the same host name and port over any transport, in
+    /// opening order, itself included.
+    pub fn same_host(&self) -> &'a [&'a View<'a>] {
+        self.index.host(self.pos)
     }
 }
 
@@ -83,11 +98,17 @@ pub fn explain(connections: &mut [Connection]) {
     // Views borrow the connections; the explanations are written once all are decided.
     let explanations: Vec<Explanation> = {
         let views: Vec<View<'_>> = connections.iter().map(View::from_connection).collect();
+        let index = Index::new(&views);
         connections
             .iter()
             .zip(&views)
-            .map(|(c, v)| {
-                let ctx = Ctx { me: v, all: &views };
+            .enumerate()
+            .map(|(pos, (c, v))| {
+                let ctx = Ctx {
+                    me: v,
+                    pos,
+                    index: &index,
+                };
                 let finding = rules::first_match(&ctx, c);
                 let attributes: Vec<Attribute> = attributes::of(c, v);
                 Explanation {

@@ -16,9 +16,20 @@ pub fn dur(secs: f64) -> String {
     }
 }
 
-/// `#1, #2 and #5`.
+/// Longest list of connections written out in a sentence.
+const MAX_LISTED: usize = 8;
+
+/// `#1, #2 and #5`; a long list ends in `… and 12 more`.
 pub fn conns(streams: &[u32]) -> String {
-    let labels: Vec<String> = streams.iter().map(|s| format!("#{s}")).collect();
+    let labels: Vec<String> = streams
+        .iter()
+        .take(MAX_LISTED)
+        .map(|s| format!("#{s}"))
+        .collect();
+    let more = streams.len().saturating_sub(MAX_LISTED);
+    if more > 0 {
+        return format!("{} and {more} more", labels.join(", "));
+    }
     match labels.split_last() {
         None => String::new(),
         Some((last, [])) => last.clone(),
@@ -28,4 +39,18 @@ pub fn conns(streams: &[u32]) -> String {
 
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conns;
+
+    #[test]
+    fn connection_lists() {
+        assert_eq!(conns(&[]), "");
+        assert_eq!(conns(&[3]), "#3");
+        assert_eq!(conns(&[1, 2, 5]), "#1, #2 and #5");
+        let many: Vec<u32> = (0..20).collect();
+        assert_eq!(conns(&many), "#0, #1, #2, #3, #4, #5, #6, #7 and 12 more");
+    }
 }

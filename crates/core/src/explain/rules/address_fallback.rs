@@ -2,7 +2,7 @@
 //! other one (usually IPv6 first, then IPv4).
 
 use super::super::view::Setup;
-use super::super::{ev, text::dur, Ctx, Finding};
+use super::super::{ev, index, text::dur, Ctx, Finding};
 use super::rule;
 use crate::report::Connection;
 
@@ -22,27 +22,18 @@ pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
     let failed = |s: Setup| matches!(s, Setup::Refused | Setup::Unanswered);
     // An earlier attempt, other family, same client machine, same port and (when known) same
     // name, that failed or had not connected when this one started.
-    let prior = ctx.all.iter().filter(|o| {
-        o.id != me.id
-            && o.tcp
-            && o.ipv6 != me.ipv6
-            && o.server_port == me.server_port
-            && o.opened <= me.opened
-            && me.opened - o.opened <= WINDOW_SECS
-            && same_name(o, me)
-            && (failed(o.setup) || o.ready.is_none_or(|r| r > me.opened))
-    });
+    let other_family = ctx.index.tcp_by_port_family(me.server_port, !me.ipv6);
+    let prior = index::opened_within(other_family, me.opened - WINDOW_SECS, me.opened)
+        .iter()
+        .filter(|o| same_name(o, me) && (failed(o.setup) || o.ready.is_none_or(|r| r > me.opened)));
     let o = prior.max_by(|a, b| a.opened.total_cmp(&b.opened))?;
     // The fallback is the first attempt in the other family after the failing one.
-    let earlier_fallback = ctx.all.iter().any(|x| {
-        x.id != me.id
-            && x.tcp
-            && x.ipv6 == me.ipv6
-            && x.server_port == me.server_port
-            && x.syn_frame.is_some()
-            && x.opened >= o.opened
-            && (x.opened, x.opened_frame) < (me.opened, me.opened_frame)
-    });
+    let same_family = ctx.index.tcp_by_port_family(me.server_port, me.ipv6);
+    let earlier_fallback = index::before(same_family, me.opened, me.opened_frame)
+        .iter()
+        .rev()
+        .take_while(|x| x.opened >= o.opened)
+        .any(|x| x.id != me.id && x.syn_frame.is_some());
     if earlier_fallback {
         return None;
     }

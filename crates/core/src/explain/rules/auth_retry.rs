@@ -1,7 +1,7 @@
 //! A 401/407 answer whose connection then closed: the same request is repeated with
 //! credentials on a new connection.
 
-use super::super::{ev, text::dur, Ctx, Finding};
+use super::super::{ev, index, text::dur, Ctx, Finding};
 use super::rule;
 use crate::report::Connection;
 
@@ -32,14 +32,10 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
         if first != target {
             return None;
         }
-        let repeated_elsewhere = ctx.all.iter().any(|x| {
-            x.id != v.id
-                && x.id != o.id
-                && x.first_target == Some(target)
-                && x.requests
-                    .first()
-                    .is_some_and(|r| r.0 >= ts && r.0 < v.opened)
-        });
+        let repeated_elsewhere =
+            index::first_request_within(ctx.index.by_first_target(target), ts, v.opened)
+                .iter()
+                .any(|x| x.id != v.id && x.id != o.id);
         if repeated_elsewhere {
             return None;
         }

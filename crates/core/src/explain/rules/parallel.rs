@@ -1,7 +1,7 @@
 //! Opened while the host's other connections were busy: per-host parallelism (6 connections per
 //! host in current browsers).
 
-use super::super::{ev, text::conns, Ctx, Finding};
+use super::super::{ev, index, text::conns, Ctx, Finding};
 use super::rule;
 use crate::report::Connection;
 
@@ -37,10 +37,9 @@ pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
         return None;
     }
     // Connections to the host open (busy or not) right after this one started, itself included.
-    let concurrent = ctx
-        .all
+    let concurrent = index::opened_within(ctx.group(), f64::NEG_INFINITY, v.opened)
         .iter()
-        .filter(|o| o.group == v.group && o.open_at(v.opened))
+        .filter(|o| o.open_at(v.opened))
         .count()
         + usize::from(!v.open_at(v.opened));
     let streams: Vec<u32> = busy.iter().map(|o| o.stream).collect();

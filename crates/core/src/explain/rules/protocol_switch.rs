@@ -1,5 +1,6 @@
 //! A new connection because the protocol changed: a redirect from http:// to https://.
 
+use super::super::view::View;
 use super::super::{ev, text::dur, Ctx, Finding};
 use super::rule;
 use crate::report::Connection;
@@ -16,28 +17,24 @@ pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
     if ctx.earlier_in_group().next().is_some() {
         return None;
     }
-    let (o, location, frame) = ctx
-        .all
+    // The latest redirect of this client to https://host (on a cleartext connection) before it.
+    let redirect_time = |o: &View<'_>, frame: u64| {
+        o.statuses
+            .iter()
+            .find(|s| s.1 == frame)
+            .map_or(o.opened, |s| s.2)
+    };
+    let (o, frame, ts) = ctx
+        .index
+        .https_redirects(v.client_ip, &v.host_label)
         .iter()
-        .filter(|o| o.id != v.id && !o.tls && o.client_ip == v.client_ip && o.opened <= v.opened)
-        .find_map(|o| {
-            let (loc, frame) = o.redirects.iter().find(|(loc, _)| {
-                let l = loc.to_ascii_lowercase();
-                l.starts_with(&format!("https://{}", v.host_label))
-                    && l[8 + v.host_label.len()..].starts_with(['/', ':'].as_slice())
-                    || l == format!("https://{}", v.host_label)
-            })?;
-            Some((o, loc.to_string(), *frame))
-        })?;
-    let ts = o
-        .statuses
-        .iter()
-        .find(|s| s.1 == frame)
-        .map(|s| s.2)
-        .unwrap_or(o.opened);
-    if v.opened < ts || v.opened - ts > FOLLOW_WINDOW_SECS {
+        .rev()
+        .map(|&(o, frame)| (o, frame, redirect_time(o, frame)))
+        .find(|&(o, _, ts)| o.id != v.id && ts <= v.opened)?;
+    if v.opened - ts > FOLLOW_WINDOW_SECS {
         return None;
     }
+    let location = o.redirects.iter().find(|r| r.1 == frame)?.0;
     Some(Finding {
         cause: "protocol_switch",
         headline: format!("Follows the redirect from http:// to {location}"),

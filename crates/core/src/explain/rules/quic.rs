@@ -4,7 +4,7 @@
 //! TCP when QUIC fails. These rules name the switch, the race (and who won), and the fallback.
 
 use super::super::view::{Setup, View};
-use super::super::{ev, text::dur, Ctx, Finding};
+use super::super::{ev, index, text::dur, Ctx, Finding};
 use super::rule;
 use crate::report::Connection;
 
@@ -25,10 +25,6 @@ fn race_rule() -> Option<crate::report::Rule> {
         "With HTTP/3 advertised, Chromium races a QUIC connection against a TCP one for the same request and uses whichever is ready first; the loser is closed or left idle. QUIC is marked broken (and TCP used) when its handshake fails.",
         "Chromium net/http/http_stream_factory_job_controller.cc (main and alternative jobs); RFC 9114 §3.1.1; RFC 7838 (Alt-Svc)",
     )
-}
-
-fn same_host(a: &View<'_>, b: &View<'_>) -> bool {
-    a.client_ip == b.client_ip && a.host_label == b.host_label && a.server_port == b.server_port
 }
 
 /// Failed QUIC: the handshake never completed (no answer: UDP blocked; or aborted).
@@ -66,24 +62,27 @@ pub fn race(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     if !(v.quic || v.tls) {
         return None;
     }
-    let other = ctx
-        .all
-        .iter()
-        .filter(|o| o.id != v.id && o.quic != v.quic && (o.quic || o.tls) && same_host(o, v))
-        .filter(|o| (o.opened - v.opened).abs() <= RACE_WINDOW_SECS)
-        .min_by(|a, b| {
-            (a.opened - v.opened)
-                .abs()
-                .total_cmp(&(b.opened - v.opened).abs())
-        })?;
+    let other = index::opened_within(
+        ctx.same_host(),
+        v.opened - RACE_WINDOW_SECS,
+        v.opened + RACE_WINDOW_SECS,
+    )
+    .iter()
+    .copied()
+    .filter(|o| o.id != v.id && o.quic != v.quic && (o.quic || o.tls))
+    .min_by(|a, b| {
+        (a.opened - v.opened)
+            .abs()
+            .total_cmp(&(b.opened - v.opened).abs())
+    })?;
     // The first QUIC connection to a host, after the host advertised HTTP/3 (or after an
     // earlier TCP connection whose encrypted responses most likely did): explained as the
     // switch, which mentions the race.
     let first_quic = !ctx.earlier_in_group().any(|o| o.setup == Setup::Ready);
     let advertised = advertisement(ctx, v).is_some()
-        || ctx.all.iter().any(|o| {
-            o.id != other.id && !o.quic && o.tls && same_host(o, v) && o.opened < v.opened
-        });
+        || index::before(ctx.same_host(), v.opened, v.opened_frame)
+            .iter()
+            .any(|o| o.id != other.id && !o.quic && o.tls && o.opened < v.opened);
     if v.quic && first_quic && advertised {
         return None;
     }
@@ -175,15 +174,15 @@ pub fn race(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
 /// What told the client that the host speaks HTTP/3, seen before `v` opened: an Alt-Svc
 /// header on an earlier connection, or a DNS HTTPS record. (text, frame, time, connection)
 fn advertisement<'v>(ctx: &'v Ctx<'v>, v: &View<'_>) -> Option<(String, u64, f64, u32)> {
-    let alt = ctx
-        .all
-        .iter()
-        .filter(|o| {
-            o.id != v.id && !o.quic && o.client_ip == v.client_ip && o.host_label == v.host_label
-        })
-        .filter_map(|o| o.alt_svc_h3.map(|(ts, frame)| (o, ts, frame)))
-        .filter(|(_, ts, _)| *ts <= v.opened && v.opened - ts <= SWITCH_WINDOW_SECS)
-        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let alt = index::timed_within(
+        ctx.index.alt_svc(v.client_ip, &v.host_label),
+        v.opened - SWITCH_WINDOW_SECS,
+        v.opened,
+    )
+    .iter()
+    .rev()
+    .find(|(_, _, o)| o.id != v.id)
+    .map(|&(ts, frame, o)| (o, ts, frame));
     if let Some((o, ts, frame)) = alt {
         return Some((
             format!("Alt-Svc: h3 in a response on {}", o.label()),
@@ -192,16 +191,20 @@ fn advertisement<'v>(ctx: &'v Ctx<'v>, v: &View<'_>) -> Option<(String, u64, f64
             o.id,
         ));
     }
-    let rec = ctx
-        .all
-        .iter()
-        .flat_map(|o| o.https_records_h3.iter().map(move |r| (o, r)))
-        .filter(|(_, r)| {
-            r.0.eq_ignore_ascii_case(&v.host_label)
-                && r.1 <= v.opened
-                && v.opened - r.1 <= SWITCH_WINDOW_SECS
-        })
-        .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1));
+    let rec = index::timed_within(
+        ctx.index.https_records(&v.host_label),
+        v.opened - SWITCH_WINDOW_SECS,
+        v.opened,
+    )
+    .last()
+    .and_then(|&(ts, frame, o)| {
+        let name = o
+            .https_records_h3
+            .iter()
+            .find(|r| r.2 == frame && r.0.eq_ignore_ascii_case(&v.host_label))?
+            .0;
+        Some((o, (name, ts, frame)))
+    });
     rec.map(|(o, r)| {
         (
             format!("DNS HTTPS record for {} with alpn h3", r.0),
@@ -224,16 +227,10 @@ pub fn switch(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
         return None;
     }
     // TCP fallback: the last QUIC attempt to this host before this connection failed.
-    let q = ctx
-        .all
+    let q = index::opened_within(ctx.same_host(), v.opened - FALLBACK_WINDOW_SECS, v.opened)
         .iter()
-        .filter(|o| {
-            o.quic
-                && same_host(o, v)
-                && o.opened <= v.opened
-                && v.opened - o.opened <= FALLBACK_WINDOW_SECS
-        })
-        .max_by(|a, b| a.opened.total_cmp(&b.opened))?;
+        .rev()
+        .find(|o| o.quic)?;
     if !quic_failed(q) {
         return None;
     }
@@ -242,13 +239,12 @@ pub fn switch(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     if v.opened < q.end {
         return None;
     }
-    if ctx.all.iter().any(|o| {
-        o.id != v.id
-            && !o.quic
-            && o.group == v.group
-            && o.opened >= q.end
-            && (o.opened, o.opened_frame) < (v.opened, v.opened_frame)
-    }) {
+    if ctx
+        .earlier_in_group()
+        .rev()
+        .take_while(|o| o.opened >= q.end)
+        .any(|o| !o.quic)
+    {
         return None;
     }
     let how = match q.setup {
@@ -283,16 +279,18 @@ fn switch_to_quic(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     if ctx.earlier_in_group().any(|o| o.setup == Setup::Ready) {
         return None;
     }
-    let racer = ctx
-        .all
-        .iter()
-        .filter(|o| o.id != v.id && !o.quic && o.tls && same_host(o, v) && o.alt_svc_h3.is_none())
-        .filter(|o| (o.opened - v.opened).abs() <= RACE_WINDOW_SECS)
-        .min_by(|a, b| {
-            (a.opened - v.opened)
-                .abs()
-                .total_cmp(&(b.opened - v.opened).abs())
-        });
+    let racer = index::opened_within(
+        ctx.same_host(),
+        v.opened - RACE_WINDOW_SECS,
+        v.opened + RACE_WINDOW_SECS,
+    )
+    .iter()
+    .filter(|o| o.id != v.id && !o.quic && o.tls && o.alt_svc_h3.is_none())
+    .min_by(|a, b| {
+        (a.opened - v.opened)
+            .abs()
+            .total_cmp(&(b.opened - v.opened).abs())
+    });
     let race_text = racer.map(|t| {
         let w = winner(v, t);
         format!(
@@ -350,11 +348,10 @@ fn switch_to_quic(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     // No advertisement visible, but an earlier TLS connection to the same host: its responses
     // (encrypted without the key log) most likely carried Alt-Svc.
     let earlier = ctx
-        .all
+        .same_host()
         .iter()
-        .filter(|o| o.id != v.id && !o.quic && o.tls && same_host(o, v) && o.opened < v.opened)
-        .filter(|o| racer.is_none_or(|r| r.id != o.id))
-        .min_by(|a, b| a.opened.total_cmp(&b.opened))?;
+        .take_while(|o| o.opened < v.opened)
+        .find(|o| o.id != v.id && !o.quic && o.tls && racer.is_none_or(|r| r.id != o.id))?;
     let _ = c;
     Some(Finding {
         cause: "protocol_switch",
@@ -426,7 +423,7 @@ pub fn after_quiet(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
 pub fn migration(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     let v = ctx.me;
     let from = c.quic.as_ref()?.continues_connection?;
-    let o = ctx.all.iter().find(|o| o.id == from)?;
+    let o = ctx.index.by_id(from)?;
     Some(Finding {
         cause: "connection_migration",
         headline: format!("Continues QUIC connection {} to {} on a new path", o.label(), o.host_label),

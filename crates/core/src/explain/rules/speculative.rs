@@ -2,7 +2,7 @@
 //! `<link rel=preconnect>`) that was never used, or used only after sitting idle.
 
 use super::super::view::{Setup, View};
-use super::super::{ev, text::dur, Ctx, Finding};
+use super::super::{ev, index, text::dur, Ctx, Finding};
 use super::rule;
 use crate::report::Connection;
 
@@ -41,13 +41,11 @@ pub fn unused(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     }
     let ready = v.ready.unwrap_or(v.opened);
     // An HTTP/2 session to the same host made this socket redundant?
-    let h2_sibling = ctx.all.iter().find(|o| {
-        o.id != v.id
-            && o.group == v.group
-            && o.alpn == Some("h2")
-            && o.open_at(ready)
-            && !o.requests.is_empty()
-    });
+    let h2_sibling = index::opened_within(ctx.group(), f64::NEG_INFINITY, ready)
+        .iter()
+        .find(|o| {
+            o.id != v.id && o.alpn == Some("h2") && o.open_at(ready) && !o.requests.is_empty()
+        });
     let closed = v.closed;
     let life = closed.map(|c| c.0 - ready);
     let how_closed = match closed {
