@@ -17,7 +17,7 @@ static HEAP: PeakAlloc = PeakAlloc;
 /// Heap the analysis may use: a fixed base plus a budget per connection (TCP and UDP flows),
 /// report included.
 const BASE: usize = 2 << 20;
-const PER_CONNECTION: usize = 6 << 10;
+const PER_CONNECTION: usize = 5 << 10;
 
 struct Measured {
     file_bytes: usize,

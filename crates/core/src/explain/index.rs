@@ -7,13 +7,14 @@
 //! hundreds (a load test, a scanner) is explained from its recent neighbours only.
 
 use super::view::View;
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 /// How many earlier connections of one group (or one time window) a rule looks at.
 pub const LOOKBACK: usize = 256;
 
 type Views<'a> = Vec<&'a View<'a>>;
 type Timed<'a> = Vec<(f64, u64, &'a View<'a>)>;
+type Redirect<'a> = (String, &'a View<'a>, u64, f64);
 
 pub struct Index<'a> {
     /// Connections that could share requests (`View::group`), in opening order.
@@ -28,8 +29,9 @@ pub struct Index<'a> {
     alt_svc: HashMap<(&'a str, &'a str), Timed<'a>>,
     /// DNS HTTPS answers advertising HTTP/3, by lower-case name: (time, frame, view), by time.
     https_records: HashMap<String, Timed<'a>>,
-    /// Cleartext redirects to `https://host`, by (client, lower-case host): (view, frame).
-    https_redirects: HashMap<(&'a str, String), Vec<(&'a View<'a>, u64)>>,
+    /// Cleartext redirects to `https://...`, by client: (lower-case host, view, response frame,
+    /// response time), by opening of the connection.
+    https_redirects: HashMap<&'a str, Vec<Redirect<'a>>>,
     /// Connections by the target of their first request, by time of that request.
     by_first_target: HashMap<&'a str, Views<'a>>,
     by_id: HashMap<u32, &'a View<'a>>,
@@ -77,14 +79,14 @@ fn https_host(location: &str) -> Option<String> {
 
 impl<'a> Index<'a> {
     pub fn new(views: &'a [View<'a>]) -> Index<'a> {
-        let (groups, group_of) = bucket(views, |v| &v.group);
+        let (groups, group_of) = bucket(views, |v| v.group());
         let (hosts, host_of) = bucket(views, |v| {
             (v.client_ip, v.host_label.as_ref(), v.server_port)
         });
         let mut tcp_by_port_family: HashMap<(u16, bool), Views<'a>> = HashMap::new();
         let mut alt_svc: HashMap<(&str, &str), Timed<'a>> = HashMap::new();
         let mut https_records: HashMap<String, Timed<'a>> = HashMap::new();
-        let mut https_redirects: HashMap<(&str, String), Vec<(&View<'a>, u64)>> = HashMap::new();
+        let mut https_redirects: HashMap<&str, Vec<Redirect<'a>>> = HashMap::new();
         let mut by_first_target: HashMap<&str, Views<'a>> = HashMap::new();
         let mut by_id = HashMap::with_capacity(views.len());
         for v in views {
@@ -101,19 +103,19 @@ impl<'a> Index<'a> {
                     .or_default()
                     .push((ts, frame, v));
             }
-            for &(name, ts, frame) in &v.https_records_h3 {
+            for (name, ts, frame) in v.https_records_h3() {
                 https_records
                     .entry(name.to_ascii_lowercase())
                     .or_default()
                     .push((ts, frame, v));
             }
             if !v.tls {
-                for &(location, frame) in &v.redirects {
+                for (location, frame, ts) in v.redirects() {
                     if let Some(host) = https_host(location) {
                         https_redirects
-                            .entry((v.client_ip, host))
+                            .entry(v.client_ip)
                             .or_default()
-                            .push((v, frame));
+                            .push((host, v, frame, ts));
                     }
                 }
             }
@@ -128,7 +130,7 @@ impl<'a> Index<'a> {
             list.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
         for list in https_redirects.values_mut() {
-            list.sort_by(|a, b| a.0.opened.total_cmp(&b.0.opened));
+            list.sort_by(|a, b| a.1.opened.total_cmp(&b.1.opened));
         }
         for list in by_first_target.values_mut() {
             list.sort_by(|a, b| first_request(a).total_cmp(&first_request(b)));
@@ -178,18 +180,24 @@ impl<'a> Index<'a> {
         self.alt_svc.get(&(client, host)).map_or(&[], Vec::as_slice)
     }
 
-    /// HTTPS records with h3 for `name`, by time.
+    /// HTTPS records with h3 for `name` (lower case, as `View::host_label`), by time.
     pub fn https_records(&self, name: &str) -> &[(f64, u64, &'a View<'a>)] {
-        self.https_records
-            .get(&name.to_ascii_lowercase())
-            .map_or(&[], Vec::as_slice)
+        self.https_records.get(name).map_or(&[], Vec::as_slice)
     }
 
-    /// Cleartext connections of `client` redirected to `https://host`, by opening.
-    pub fn https_redirects(&self, client: &'a str, host: &str) -> &[(&'a View<'a>, u64)] {
+    /// Cleartext connections of `client` redirected to `https://host` (`host` in lower case, as
+    /// `View::host_label`), by opening: (view, response frame, response time).
+    pub fn https_redirects<'s>(
+        &'s self,
+        client: &str,
+        host: &'s str,
+    ) -> impl DoubleEndedIterator<Item = (&'a View<'a>, u64, f64)> + 's {
         self.https_redirects
-            .get(&(client, host.to_ascii_lowercase()))
-            .map_or(&[], Vec::as_slice)
+            .get(client)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(move |r| r.0 == host)
+            .map(|r| (r.1, r.2, r.3))
     }
 
     /// Connections whose first request asked for `target`, by time of that request.

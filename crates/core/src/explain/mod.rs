@@ -96,7 +96,7 @@ pub fn ev(
 /// Fills `explanation` on every connection.
 pub fn explain(connections: &mut [Connection]) {
     // Views borrow the connections; the explanations are written once all are decided.
-    let explanations: Vec<Explanation> = {
+    let explanations: Vec<Box<Explanation>> = {
         let views: Vec<View<'_>> = connections.iter().map(View::from_connection).collect();
         let index = Index::new(&views);
         connections
@@ -111,7 +111,7 @@ pub fn explain(connections: &mut [Connection]) {
                 };
                 let finding = rules::first_match(&ctx, c);
                 let attributes: Vec<Attribute> = attributes::of(c, v);
-                Explanation {
+                compact(Explanation {
                     cause: finding.cause.into(),
                     headline: finding.headline,
                     details: finding.details,
@@ -120,11 +120,28 @@ pub fn explain(connections: &mut [Connection]) {
                     confidence: finding.confidence.into(),
                     related: finding.related,
                     attributes,
-                }
+                })
             })
             .collect()
     };
     for (c, e) in connections.iter_mut().zip(explanations) {
-        c.explanation = Some(Box::new(e));
+        c.explanation = Some(e);
     }
+}
+
+/// An explanation stays in memory as long as the report is shown, for each of up to 10⁵
+/// connections: drop the spare capacity that building its texts and lists left.
+fn compact(mut e: Explanation) -> Box<Explanation> {
+    e.headline.shrink_to_fit();
+    e.details.shrink_to_fit();
+    e.evidence.shrink_to_fit();
+    for x in &mut e.evidence {
+        x.text.shrink_to_fit();
+    }
+    e.related.shrink_to_fit();
+    e.attributes.shrink_to_fit();
+    for a in &mut e.attributes {
+        a.text.shrink_to_fit();
+    }
+    Box::new(e)
 }

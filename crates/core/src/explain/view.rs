@@ -25,18 +25,18 @@ pub enum Setup {
     Unknown,
 }
 
-/// A connection as the rules see it.
+/// A connection as the rules see it. One exists per connection while the rules run, so it
+/// holds what they compare across connections; what a rule reads of one connection only is
+/// derived from `conn` when asked.
 #[derive(Debug, Clone)]
 pub struct View<'a> {
+    pub conn: &'a Connection,
     pub id: u32,
     pub stream: u32,
     pub tcp: bool,
     pub tls: bool,
     /// A QUIC connection (UDP flow with QUIC packets).
     pub quic: bool,
-    /// Connections of one group could share requests: same client, host, port and transport
-    /// (`tcp`, `tls` or `quic`: a browser keeps QUIC sessions apart from its TCP socket pool).
-    pub group: (&'a str, Cow<'a, str>, u16, &'static str),
     pub host_label: Cow<'a, str>,
     pub client_ip: &'a str,
     pub server_ip: &'a str,
@@ -58,25 +58,15 @@ pub struct View<'a> {
     /// First FIN or RST, who sent it, whether it was a RST, and its frame.
     pub closed: Option<(f64, Side, bool, u64)>,
     pub end: f64,
-    /// HTTP status codes seen, in order, with the response frame.
-    pub statuses: Vec<(u16, u64, f64)>,
-    /// The last 401/407 on this connection: status, response frame and time, and the target of
-    /// the request it answered.
-    pub challenge: Option<(u16, u64, f64, &'a str)>,
     /// Target of the first request, when requests are visible (cleartext or decrypted).
     pub first_target: Option<&'a str>,
     /// The last response asked to close the connection (`Connection: close` / HTTP/1.0).
     pub response_said_close: bool,
-    /// `Location` of redirects, with their frame.
-    pub redirects: Vec<(&'a str, u64)>,
     pub resumed: Option<&'a str>,
     pub alpn: Option<&'a str>,
     pub ipv6: bool,
     /// The first response that advertised HTTP/3 (`Alt-Svc: h3=...`): its time and frame.
     pub alt_svc_h3: Option<(f64, u64)>,
-    /// DNS answers carried by this flow that advertise HTTP/3 (HTTPS/SVCB records with `alpn`
-    /// containing h3): (name, answer time, frame).
-    pub https_records_h3: Vec<(&'a str, f64, u64)>,
 }
 
 impl<'a> View<'a> {
@@ -151,20 +141,6 @@ impl<'a> View<'a> {
                 .map(|cl| (cl.ts, cl.from, false, cl.frame))
         });
         let http = c.http.as_ref();
-        let statuses = http
-            .map(|h| {
-                h.requests
-                    .iter()
-                    .filter_map(|r| Some((r.status?, r.response_frame?, r.response_ts?)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let challenge = http.and_then(|h| {
-            h.requests.iter().rev().find_map(|r| {
-                let s = r.status.filter(|s| *s == 401 || *s == 407)?;
-                Some((s, r.response_frame?, r.response_ts?, r.target.as_str()))
-            })
-        });
         let first_target = http
             .and_then(|h| h.requests.first())
             .map(|r| r.target.as_str());
@@ -178,32 +154,12 @@ impl<'a> View<'a> {
                         .as_deref()
                         .is_some_and(|v| v.to_ascii_lowercase().contains("keep-alive")))
         });
-        let redirects = http
-            .map(|h| {
-                h.requests
-                    .iter()
-                    .filter(|r| r.status.is_some_and(|s| (300..400).contains(&s)))
-                    .filter_map(|r| Some((r.location.as_deref()?, r.response_frame?)))
-                    .collect()
-            })
-            .unwrap_or_default();
         View {
+            conn: c,
             id: c.id,
             stream: c.stream,
             tcp,
             tls,
-            group: (
-                c.client.ip.as_str(),
-                host_label.clone(),
-                c.server.port,
-                if quic {
-                    "quic"
-                } else if tls {
-                    "tls"
-                } else {
-                    "tcp"
-                },
-            ),
             host_label,
             client_ip: &c.client.ip,
             server_ip: &c.server.ip,
@@ -218,11 +174,8 @@ impl<'a> View<'a> {
             busy,
             closed,
             end: c.end,
-            statuses,
-            challenge,
             first_target,
             response_said_close,
-            redirects,
             resumed: c
                 .tls
                 .as_ref()
@@ -237,24 +190,65 @@ impl<'a> View<'a> {
                     advertises_h3(a).then_some((r.response_ts?, r.response_frame?))
                 })
             }),
-            https_records_h3: c
-                .dns
-                .as_ref()
-                .map(|d| {
-                    d.queries
-                        .iter()
-                        .filter(|q| {
-                            q.answers.iter().any(|a| {
-                                a.starts_with("HTTPS")
-                                    && a.split_whitespace()
-                                        .any(|w| w.strip_prefix("alpn=").is_some_and(advertises_h3))
-                            })
-                        })
-                        .filter_map(|q| Some((q.name.as_str(), q.response_ts?, q.response_frame?)))
-                        .collect()
-                })
-                .unwrap_or_default(),
         }
+    }
+
+    /// Connections of one group could share requests: same client, host, port and transport
+    /// (`tcp`, `tls` or `quic`: a browser keeps QUIC sessions apart from its TCP socket pool).
+    pub fn group(&self) -> (&'a str, &str, u16, &'static str) {
+        let transport = if self.quic {
+            "quic"
+        } else if self.tls {
+            "tls"
+        } else {
+            "tcp"
+        };
+        (
+            self.client_ip,
+            &self.host_label,
+            self.server_port,
+            transport,
+        )
+    }
+
+    /// The last 401/407 on this connection: status, response frame and time, and the target of
+    /// the request it answered.
+    pub fn challenge(&self) -> Option<(u16, u64, f64, &'a str)> {
+        self.conn
+            .http
+            .as_ref()?
+            .requests
+            .iter()
+            .rev()
+            .find_map(|r| {
+                let s = r.status.filter(|s| *s == 401 || *s == 407)?;
+                Some((s, r.response_frame?, r.response_ts?, r.target.as_str()))
+            })
+    }
+
+    /// Redirects: `Location`, response frame and time.
+    pub fn redirects(&self) -> impl Iterator<Item = (&'a str, u64, f64)> + 'a {
+        let requests = self.conn.http.as_ref().map_or(&[][..], |h| &h.requests[..]);
+        requests
+            .iter()
+            .filter(|r| r.status.is_some_and(|s| (300..400).contains(&s)))
+            .filter_map(|r| Some((r.location.as_deref()?, r.response_frame?, r.response_ts?)))
+    }
+
+    /// DNS answers carried by this flow that advertise HTTP/3 (HTTPS/SVCB records with `alpn`
+    /// containing h3): (name, answer time, frame).
+    pub fn https_records_h3(&self) -> impl Iterator<Item = (&'a str, f64, u64)> + 'a {
+        let queries = self.conn.dns.as_ref().map_or(&[][..], |d| &d.queries[..]);
+        queries
+            .iter()
+            .filter(|q| {
+                q.answers.iter().any(|a| {
+                    a.starts_with("HTTPS")
+                        && a.split_whitespace()
+                            .any(|w| w.strip_prefix("alpn=").is_some_and(advertises_h3))
+                })
+            })
+            .filter_map(|q| Some((q.name.as_str(), q.response_ts?, q.response_frame?)))
     }
 
     /// Seconds between becoming usable and the first request.

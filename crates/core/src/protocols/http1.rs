@@ -224,12 +224,21 @@ impl Http1Conn {
             }
             let before = r.head.len();
             let room = MAX_HEAD.saturating_sub(before);
-            r.head.extend_from_slice(head(data, room));
-            let parsed = match side {
-                Side::Client => self.request_head(origin),
-                Side::Server => self.response_head(origin),
+            // Most heads arrive whole in one segment: parse them where they lie, and copy only
+            // a head split across segments (whose buffer is then freed once it is parsed).
+            let parsed = if before == 0 {
+                self.head(side, head(data, room), origin)
+            } else {
+                r.head.extend_from_slice(head(data, room));
+                let buf = std::mem::take(&mut r.head);
+                let parsed = self.head(side, &buf, origin);
+                self.dirs[i].head = buf;
+                parsed
             };
             let r = &mut self.dirs[i];
+            if before == 0 && matches!(parsed, Parsed::Partial) {
+                r.head.extend_from_slice(head(data, room));
+            }
             match parsed {
                 Parsed::Partial if r.head.len() >= MAX_HEAD => {
                     r.dead = true;
@@ -248,7 +257,7 @@ impl Http1Conn {
                 }
                 Parsed::Complete(n) => {
                     let used = n.saturating_sub(before);
-                    r.head.clear();
+                    r.head = Vec::new();
                     data = tail(data, used);
                     if let Some(to) = self.switch_after_head(side) {
                         return Some(Switch {
@@ -295,7 +304,7 @@ impl Http1Conn {
         // The message being read cannot be finished; wait for the next one to start.
         r.body = None;
         r.current = None;
-        r.head.clear();
+        r.head = Vec::new();
         r.line.clear();
         r.resync = true;
         notes.add(
@@ -445,16 +454,23 @@ impl Http1Conn {
         }
     }
 
-    fn request_head(&mut self, origin: Origin) -> Parsed {
+    fn head(&mut self, side: Side, buf: &[u8], origin: Origin) -> Parsed {
+        match side {
+            Side::Client => self.request_head(buf, origin),
+            Side::Server => self.response_head(buf, origin),
+        }
+    }
+
+    fn request_head(&mut self, buf: &[u8], origin: Origin) -> Parsed {
         let r = &self.dirs.client;
         let mut small = [httparse::EMPTY_HEADER; 64];
         let mut big;
         let mut req = httparse::Request::new(&mut small);
-        let mut status = req.parse(&r.head);
+        let mut status = req.parse(buf);
         if matches!(status, Err(httparse::Error::TooManyHeaders)) {
             big = vec![httparse::EMPTY_HEADER; 512];
             req = httparse::Request::new(&mut big);
-            status = req.parse(&r.head);
+            status = req.parse(buf);
         }
         let n = match status {
             Ok(httparse::Status::Partial) => return Parsed::Partial,
@@ -501,16 +517,16 @@ impl Http1Conn {
         Parsed::Complete(n)
     }
 
-    fn response_head(&mut self, origin: Origin) -> Parsed {
+    fn response_head(&mut self, buf: &[u8], origin: Origin) -> Parsed {
         let r = &self.dirs.server;
         let mut small = [httparse::EMPTY_HEADER; 64];
         let mut big;
         let mut resp = httparse::Response::new(&mut small);
-        let mut status = resp.parse(&r.head);
+        let mut status = resp.parse(buf);
         if matches!(status, Err(httparse::Error::TooManyHeaders)) {
             big = vec![httparse::EMPTY_HEADER; 512];
             resp = httparse::Response::new(&mut big);
-            status = resp.parse(&r.head);
+            status = resp.parse(buf);
         }
         let n = match status {
             Ok(httparse::Status::Partial) => return Parsed::Partial,

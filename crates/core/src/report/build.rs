@@ -136,7 +136,7 @@ fn connection(
         Transport::Tcp => "TCP".to_string(),
         Transport::Udp => "UDP".to_string(),
     };
-    let mut phases = Vec::new();
+    let mut phases = Vec::with_capacity(10);
     let mut inner_notes: Option<crate::notes::Notes> = None;
     if let Some(t) = tcp.as_deref() {
         if let (Some(syn), Some(end)) = (t.syn, t.ack.or(t.syn_ack)) {
@@ -253,6 +253,8 @@ fn connection(
             .total_cmp(&b.start)
             .then(a.first_frame.cmp(&b.first_frame))
     });
+    // The report lives as long as the page shows it: no spare capacity per connection.
+    phases.shrink_to_fit();
 
     // Best name: SNI, then HTTP Host, then DNS.
     let (host, host_source) = best_host(

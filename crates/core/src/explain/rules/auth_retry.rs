@@ -13,7 +13,7 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     let v = ctx.me;
     // A challenged connection that closed (or said it would) before this one opened.
     let challenged = ctx.earlier_in_group().filter_map(|o| {
-        let (status, frame, ts, target) = o.challenge?;
+        let (status, frame, ts, target) = o.challenge()?;
         if ts > v.opened {
             return None;
         }

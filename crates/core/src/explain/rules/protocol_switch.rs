@@ -1,6 +1,5 @@
 //! A new connection because the protocol changed: a redirect from http:// to https://.
 
-use super::super::view::View;
 use super::super::{ev, text::dur, Ctx, Finding};
 use super::rule;
 use crate::report::Connection;
@@ -18,23 +17,15 @@ pub fn check(ctx: &Ctx<'_>, _c: &Connection) -> Option<Finding> {
         return None;
     }
     // The latest redirect of this client to https://host (on a cleartext connection) before it.
-    let redirect_time = |o: &View<'_>, frame: u64| {
-        o.statuses
-            .iter()
-            .find(|s| s.1 == frame)
-            .map_or(o.opened, |s| s.2)
-    };
     let (o, frame, ts) = ctx
         .index
         .https_redirects(v.client_ip, &v.host_label)
-        .iter()
         .rev()
-        .map(|&(o, frame)| (o, frame, redirect_time(o, frame)))
         .find(|&(o, _, ts)| o.id != v.id && ts <= v.opened)?;
     if v.opened - ts > FOLLOW_WINDOW_SECS {
         return None;
     }
-    let location = o.redirects.iter().find(|r| r.1 == frame)?.0;
+    let location = o.redirects().find(|r| r.1 == frame)?.0;
     Some(Finding {
         cause: "protocol_switch",
         headline: format!("Follows the redirect from http:// to {location}"),

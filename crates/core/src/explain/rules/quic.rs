@@ -199,8 +199,7 @@ fn advertisement<'v>(ctx: &'v Ctx<'v>, v: &View<'_>) -> Option<(String, u64, f64
     .last()
     .and_then(|&(ts, frame, o)| {
         let name = o
-            .https_records_h3
-            .iter()
+            .https_records_h3()
             .find(|r| r.2 == frame && r.0.eq_ignore_ascii_case(&v.host_label))?
             .0;
         Some((o, (name, ts, frame)))

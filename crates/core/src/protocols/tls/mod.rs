@@ -385,9 +385,15 @@ impl TlsConn {
             CT_APP_DATA => self.app_data(side, start, end),
             _ => {}
         }
-        // Give the (empty) buffer back to keep its allocation.
         let d = &mut self.dirs[i];
-        if d.body.capacity() == 0 {
+        if d.encrypted && self.decryptor.is_none() {
+            // Without keys an encrypted direction has no more records to read into memory:
+            // free its buffers (about 1.5 KB per connection, for the rest of its life).
+            if d.handshake.is_empty() {
+                d.handshake = Vec::new();
+            }
+        } else if d.body.capacity() == 0 {
+            // Give the (empty) buffer back to keep its allocation for the next record.
             d.body = body;
             d.body.clear();
         }
