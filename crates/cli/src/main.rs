@@ -86,14 +86,16 @@ fn analyze(path: &PathBuf, json: bool, keylogs: &[PathBuf]) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered, and pretty JSON has a line per field: buffer it ourselves.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = if json {
         serde_json::to_writer_pretty(&mut out, &report)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out))
     } else {
         out.write_all(text::render(&report).as_bytes())
-    };
+    }
+    .and_then(|()| out.flush());
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("connscope: cannot write the report: {e}");
