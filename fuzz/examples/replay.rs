@@ -107,7 +107,8 @@ fn main() {
     let (mut total, mut slowest) = (Duration::ZERO, (Duration::ZERO, PathBuf::new()));
     let mut biggest = (0usize, 0usize, PathBuf::new());
     for f in &files {
-        let data = std::fs::read(f).expect("read input");
+        // (A running fuzzer may delete corpus files meanwhile.)
+        let Ok(data) = std::fs::read(f) else { continue };
         let base = LIVE.load(Relaxed);
         PEAK.store(base, Relaxed);
         let t = Instant::now();

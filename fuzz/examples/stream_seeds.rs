@@ -103,6 +103,59 @@ fn is_text(b: &[u8]) -> bool {
     n >= 4 && b[..n].iter().all(|&c| c == b'\r' || c == b'\n' || c == b'\t' || (0x20..0x7f).contains(&c))
 }
 
+/// Hand-written conversations the captures lack: the switches out of HTTP/1 (h2c upgrade,
+/// CONNECT, WebSocket), chunked coding with trailers, 100-continue, STARTTLS.
+fn synthetic(dir: &std::path::Path) -> usize {
+    const C: u8 = 0;
+    const S: u8 = connscope_fuzz::rec::FROM_SERVER;
+    // An h2c SETTINGS frame, HEADERS for stream 1 (HPACK: :status 200 indexed), DATA end.
+    let h2_server: &[u8] = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x01\x04\x00\x00\x00\x01\x88\x00\x00\x02\x00\x01\x00\x00\x00\x01hi";
+    let h2_client: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x04\x01\x00\x00\x00\x00";
+    let tls_hello: &[u8] = b"\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x20\x00\x00\x02\x13\x01\x01\x00";
+    let cases: Vec<(&str, Vec<(u8, &[u8])>)> = vec![
+        ("h2c-upgrade", vec![
+            (C, b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"),
+            (S, b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"),
+            (S, h2_server),
+            (C, h2_client),
+        ]),
+        ("connect-tunnel", vec![
+            (C, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
+            (S, b"HTTP/1.1 200 Connection established\r\n\r\n"),
+            (C, tls_hello),
+        ]),
+        ("websocket", vec![
+            (C, b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+            (S, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi"),
+        ]),
+        ("chunked-trailers", vec![
+            (C, b"POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"),
+            (S, b"HTTP/1.1 100 Continue\r\n\r\n"),
+            (C, b"5\r\nhello\r\n1a;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n"),
+            (S, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+            (C, b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"),
+            (S, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n"),
+        ]),
+        ("http10-close", vec![
+            (C, b"GET / HTTP/1.0\r\n\r\n"),
+            (S, b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>body until close</html>"),
+        ]),
+        ("smtp-starttls", vec![
+            (S, b"220 mail.example ESMTP\r\n"),
+            (C, b"EHLO me\r\n"),
+            (S, b"250-mail.example\r\n250 STARTTLS\r\n"),
+            (C, b"STARTTLS\r\n"),
+            (S, b"220 Ready to start TLS\r\n"),
+            (C, tls_hello),
+        ]),
+    ];
+    for (name, records) in &cases {
+        let script = connscope_fuzz::write_script(0, connscope_fuzz::opt::FIN_AT_END, records);
+        std::fs::write(dir.join(format!("synthetic-{name}")), script).expect("write seed");
+    }
+    cases.len()
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut tls_dir, mut http_dir, mut max) = (None, None, 16 * 1024);
@@ -174,5 +227,6 @@ fn main() {
             }
         }
     }
+    n_http += synthetic(&http_dir);
     eprintln!("stream_seeds: {n_tls} tls seeds, {n_http} http1 seeds from {} captures", files.len());
 }

@@ -74,6 +74,14 @@ fuzz_target!(|data: &[u8]| {
     if !connscope_fuzz::strict() && (gzip_error(&whole.2) || gzip_error(&chunked.2)) {
         return;
     }
+    // F3: a corrupt header completed by the last chunk reads as truncated.
+    let code = |e: &str, c: &str| e.contains(&format!("code: \"{c}\""));
+    if !connscope_fuzz::strict()
+        && ((code(&whole.2, "corrupt") && code(&chunked.2, "truncated"))
+            || (code(&whole.2, "truncated") && code(&chunked.2, "corrupt")))
+    {
+        return;
+    }
     let (w, c) = (&whole.0, &chunked.0);
     let at = |what: &str| format!("chunks of {chunk} bytes read differently from the whole input: {what}");
     assert_eq!(w.frames, c.frames, "{}", at("frames"));

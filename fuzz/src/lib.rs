@@ -97,6 +97,20 @@ pub fn mask_known(report: &mut Report) -> bool {
     true
 }
 
+/// F3: a corrupt block or record header completed in the carry buffer by the very last chunk is
+/// reported as `truncated` (at finish) instead of `corrupt`. `false` when two reports differ
+/// that way (and the masks are on).
+pub fn comparable_errors(whole: &Report, chunked: &Report) -> bool {
+    if strict() {
+        return true;
+    }
+    let code = |r: &Report| r.error.as_ref().map(|e| e.code.clone());
+    !matches!(
+        (code(whole).as_deref(), code(chunked).as_deref()),
+        (Some("corrupt"), Some("truncated")) | (Some("truncated"), Some("corrupt"))
+    )
+}
+
 /// `chunked`: the whole-input report against the report of the same bytes in chunks.
 pub fn check_chunked(data: &[u8]) {
     let (sizes, capture) = chunk_plan(data);
@@ -104,7 +118,7 @@ pub fn check_chunked(data: &[u8]) {
     let mut chunked = feed_chunked(capture, &sizes);
     // Both masks run (each may normalise its report) before deciding.
     let (a, b) = (mask_known(&mut whole), mask_known(&mut chunked));
-    if a && b {
+    if a && b && comparable_errors(&whole, &chunked) {
         assert_same_report(&whole, &chunked, "chunked");
     }
 }
