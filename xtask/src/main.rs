@@ -4,9 +4,12 @@
 use std::process::ExitCode;
 
 mod bench;
+mod dist;
+mod e2e;
 mod fuzz;
 mod gen;
 mod lab;
+mod serve;
 mod test;
 mod util;
 
@@ -14,6 +17,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test     install prerequisites, run every test (native, wasm build, browser)
+  serve    build the page and serve it on http://127.0.0.1:8080 [--port N] [--no-build]
+  dist     build the static page into dist/ [--out DIR] [--no-opt]
+  e2e      browser tests of the page in headless Chromium (tests/e2e) [--no-build]
   bench    benchmark: native core, tshark, browser (--browser), memory (--memory); docs/benchmarks.md
   gen      write a deterministic realistic capture: --size 200M --format pcap|pcapng --out FILE
   fuzz     cargo-fuzz targets: fuzz [TARGET] [SECONDS] | fuzz seed (see fuzz/README.md)
@@ -37,6 +43,9 @@ fn main() -> ExitCode {
         "gen" => gen::main(rest),
         "bench" => bench::main(rest),
         "test" => test::main(rest),
+        "serve" => serve::main(rest),
+        "dist" => dist::main(rest),
+        "e2e" => e2e::main(rest),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
     };
     match result {

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every test, from a bare machine. Installs what is missing (the wasm
-//! target), then runs the native tests, the wasm build of the core, and the browser tests.
+//! target here; Chromium, Node.js and the test driver in `e2e`), then runs the native tests and
+//! the browser tests on the wasm build of the page.
 
 use crate::util::{root, run};
 use std::process::Command;
@@ -19,11 +20,12 @@ pub fn ensure_wasm_target() -> Result<(), String> {
 pub fn main(_args: &[String]) -> Result<(), String> {
     let root = root();
     ensure_wasm_target()?;
-    run(Command::new("cargo").current_dir(&root).args(["test", "--workspace", "--locked"]))?;
-    // The core must build for the browser as well as natively.
     run(Command::new("cargo")
         .current_dir(&root)
-        .args(["build", "--locked", "--target", "wasm32-unknown-unknown", "-p", "connscope-core"]))?;
+        .args(["test", "--workspace", "--locked"]))?;
+    // The browser tests build the page (the core and the app for wasm32, wasm-bindgen,
+    // wasm-opt) and the release CLI they compare it with, then drive Debian's Chromium.
+    crate::e2e::main(&[])?;
     eprintln!("xtask test: all tests passed");
     Ok(())
 }

@@ -12,7 +12,9 @@ pub fn root() -> PathBuf {
 /// Runs a command, echoing it first; fails with the command line on a non-zero exit.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     eprintln!("$ {cmd:?}");
-    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
     } else {

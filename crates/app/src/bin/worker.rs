@@ -1,0 +1,190 @@
+//! connscope-worker: the Web Worker that runs the analysis, off the page's main thread.
+//!
+//! `web/worker.js` loads this module and hands it every message from the page:
+//!
+//! - `{type: "analyze", file: Blob}`: reads the blob in [`CHUNK`]-sized slices (`Blob.slice` +
+//!   `arrayBuffer()`, the next slice is read while the current one is analysed), feeds each to
+//!   `Analyzer::feed`, and posts `{type: "progress", bytes, total, packets, connections}` after
+//!   each; `{type: "finishing"}` once the last slice is in; then `{type: "head", data}`, `{type: "connections", data}`… (postcard, transferred, see
+//!   `connscope_app::codec`) and `{type: "done", ms, connections}`. A 1 GB capture is never whole
+//!   in memory: only the slice being analysed and the next one.
+//! - `{type: "export"}`: posts `{type: "json", data}`: the report as the CLI's
+//!   `connscope analyze FILE --json` prints it (pretty `serde_json`, trailing newline).
+//!
+//! Failures are posted as `{type: "error", message}`. Cancelling is the page terminating the
+//! worker.
+
+use connscope_app::codec;
+use connscope_core::{Analyzer, Report};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, DedicatedWorkerGlobalScope};
+
+/// Slice size: a few MB keeps memory flat and progress smooth; larger slices barely speed up.
+const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
+
+thread_local! {
+    /// The last finished report, kept for the JSON export.
+    static LAST: RefCell<Option<Report>> = const { RefCell::new(None) };
+}
+
+fn main() {}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn now() -> f64 {
+    scope().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn message(kind: &str) -> Object {
+    let o = Object::new();
+    set(&o, "type", &JsValue::from_str(kind));
+    o
+}
+
+fn post(obj: &Object) {
+    if let Err(e) = scope().post_message(obj) {
+        web_sys::console::error_1(&e);
+    }
+}
+
+/// Posts bytes as a transferred buffer (the page receives it without another copy).
+fn post_bytes(kind: &str, bytes: &[u8]) {
+    let o = message(kind);
+    let arr = Uint8Array::from(bytes);
+    set(&o, "data", &arr);
+    let transfer = Array::of1(&arr.buffer());
+    if let Err(e) = scope().post_message_with_transfer(&o, &transfer) {
+        web_sys::console::error_1(&e);
+    }
+}
+
+fn post_error(text: &str) {
+    let o = message("error");
+    set(&o, "message", &JsValue::from_str(text));
+    post(&o);
+}
+
+fn js_text(e: JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Entry point for every message from the page.
+#[wasm_bindgen]
+pub fn handle(msg: JsValue) {
+    let kind = Reflect::get(&msg, &JsValue::from_str("type"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    match kind.as_str() {
+        "analyze" => {
+            let file = Reflect::get(&msg, &JsValue::from_str("file")).ok();
+            match file.and_then(|f| f.dyn_into::<Blob>().ok()) {
+                Some(blob) => spawn_local(async move {
+                    if let Err(e) = analyze(blob).await {
+                        post_error(&e);
+                    }
+                }),
+                None => post_error("analyze: no file in the message"),
+            }
+        }
+        "export" => export(),
+        other => post_error(&format!("unknown message `{other}`")),
+    }
+}
+
+fn read(blob: &Blob, start: f64, end: f64) -> Result<JsFuture, String> {
+    let part = blob.slice_with_f64_and_f64(start, end).map_err(js_text)?;
+    Ok(JsFuture::from(part.array_buffer()))
+}
+
+fn post_progress(bytes: f64, total: f64, a: &Analyzer) {
+    let p = a.progress();
+    let o = message("progress");
+    set(&o, "bytes", &JsValue::from_f64(bytes));
+    set(&o, "total", &JsValue::from_f64(total));
+    set(&o, "packets", &JsValue::from_f64(p.packets as f64));
+    set(&o, "connections", &JsValue::from_f64(p.connections as f64));
+    post(&o);
+}
+
+async fn analyze(blob: Blob) -> Result<(), String> {
+    LAST.with(|l| l.borrow_mut().take());
+    let started = now();
+    let total = blob.size();
+    let mut analyzer = Analyzer::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut done = 0.0;
+    post_progress(0.0, total, &analyzer);
+    let mut pending = if total > 0.0 {
+        Some(read(&blob, 0.0, CHUNK.min(total))?)
+    } else {
+        None
+    };
+    while let Some(slice) = pending.take() {
+        let data = slice
+            .await
+            .map_err(|e| format!("cannot read the file: {}", js_text(e)))?;
+        let arr = Uint8Array::new(&data);
+        let n = arr.length() as usize;
+        done += n as f64;
+        if n > 0 && done < total {
+            // Read the next slice while this one is analysed.
+            pending = Some(read(&blob, done, (done + CHUNK).min(total))?);
+        }
+        buf.resize(n, 0);
+        arr.copy_to(&mut buf);
+        analyzer.feed(&buf);
+        post_progress(done, total, &analyzer);
+    }
+    drop(buf);
+    // Everything is read; building the report (and the explanations) comes next.
+    post(&message("finishing"));
+    let report = analyzer.finish();
+    let parts = codec::encode_all(&report)?;
+    let mut parts = parts.into_iter();
+    if let Some(head) = parts.next() {
+        post_bytes("head", &head);
+    }
+    for part in parts {
+        post_bytes("connections", &part);
+    }
+    let o = message("done");
+    set(&o, "ms", &JsValue::from_f64(now() - started));
+    set(
+        &o,
+        "connections",
+        &JsValue::from_f64(report.connections.len() as f64),
+    );
+    LAST.with(|l| *l.borrow_mut() = Some(report));
+    post(&o);
+    Ok(())
+}
+
+fn export() {
+    let json = LAST.with(|l| {
+        l.borrow().as_ref().map(|r| {
+            serde_json::to_vec_pretty(r).map(|mut v| {
+                v.push(b'\n');
+                v
+            })
+        })
+    });
+    match json {
+        Some(Ok(bytes)) => post_bytes("json", &bytes),
+        Some(Err(e)) => post_error(&format!("cannot write the JSON report: {e}")),
+        None => post_error("no report to export yet"),
+    }
+}
