@@ -310,3 +310,58 @@ fn concept_card_for_every_cause() {
     }
     assert_eq!(cards.len(), connscope_core::explain::CAUSES.len());
 }
+
+/// Where the capture cannot show why a connection exists, the explanation says what it does
+/// show instead of borrowing a browser habit.
+#[test]
+fn no_cause_is_claimed_without_evidence() {
+    for (name, says) in [
+        // Three packets: a handshake, then the capture ends.
+        (
+            "tcpdump-sll-nanosecond-handshake.pcap",
+            "carried nothing until the capture ended",
+        ),
+        // The capture ends inside the TLS handshake.
+        (
+            "arkime-tls-alpn-h2-loopback.pcap",
+            "had not finished its TLS handshake",
+        ),
+        // IRC over STARTTLS: a handshake, then a close; not a browser's preconnect.
+        ("zeek-irc-starttls-sll.pcap", "not HTTP"),
+    ] {
+        let Some(r) = corpus(name) else { return };
+        let e = r.connections[0].explanation.as_ref().unwrap();
+        assert_eq!(e.cause, "unknown", "{name}: {}", e.headline);
+        assert!(e.details.contains(says), "{name}: {}", e.details);
+        assert!(
+            !e.details.contains("capture started after"),
+            "{name}: {}",
+            e.details
+        );
+    }
+    // Client bytes the snaplen cut short are still a request waiting for the connection.
+    let Some(r) = corpus("zeek-http-snaplen-truncated.pcap") else {
+        return;
+    };
+    assert_eq!(causes(&r), ["first_for_host"]);
+}
+
+/// h2c with prior knowledge: each stream is an exchange on the waterfall, numbered as in
+/// `http.requests`.
+#[test]
+fn h2c_streams_are_phases() {
+    let Some(r) = corpus("arkime-h2c-prior-knowledge-loopback.pcap") else {
+        return;
+    };
+    let c = &r.connections[0];
+    let requests = c.http.as_ref().unwrap().requests.len();
+    assert_eq!(requests, 2);
+    let mut exchanges: Vec<u32> = c
+        .phases
+        .iter()
+        .filter(|p| p.kind == "request")
+        .filter_map(|p| p.exchange)
+        .collect();
+    exchanges.sort();
+    assert_eq!(exchanges, [0, 1]);
+}

@@ -35,6 +35,8 @@ pub struct Index<'a> {
     /// Connections by the target of their first request, by time of that request.
     by_first_target: HashMap<&'a str, Views<'a>>,
     by_id: HashMap<u32, &'a View<'a>>,
+    /// The last packet of any connection: as far as the capture sees.
+    capture_end: f64,
 }
 
 fn opening_order(a: &&View<'_>, b: &&View<'_>) -> std::cmp::Ordering {
@@ -136,6 +138,10 @@ impl<'a> Index<'a> {
             list.sort_by(|a, b| first_request(a).total_cmp(&first_request(b)));
         }
         Index {
+            capture_end: views
+                .iter()
+                .map(|v| v.end)
+                .fold(f64::NEG_INFINITY, f64::max),
             groups,
             group_of,
             hosts,
@@ -147,6 +153,11 @@ impl<'a> Index<'a> {
             by_first_target,
             by_id,
         }
+    }
+
+    /// Time of the last packet in the capture (of any connection).
+    pub fn capture_end(&self) -> f64 {
+        self.capture_end
     }
 
     pub fn by_id(&self, id: u32) -> Option<&'a View<'a>> {

@@ -193,6 +193,30 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The client sent application data: TLS application-data records, or (cleartext) any
+    /// payload, readable as requests or not.
+    pub fn client_sent_data(&self) -> bool {
+        match &self.conn.tls {
+            Some(t) => t.app_data_client.records > 0,
+            None => self.conn.bytes_client > 0,
+        }
+    }
+
+    /// A connection a browser would open for the web: HTTP seen on it, an HTTP ALPN offered, or
+    /// a web port. Browser habits (preconnects) say nothing about IRC or SMTP.
+    pub fn web(&self) -> bool {
+        const WEB_PORTS: [u16; 7] = [80, 443, 8000, 8008, 8080, 8443, 8888];
+        let c = self.conn;
+        c.http.is_some()
+            || self.quic
+            || WEB_PORTS.contains(&self.server_port)
+            || c.tls.as_ref().is_some_and(|t| {
+                t.alpn_offered
+                    .iter()
+                    .any(|a| a == "h2" || a.starts_with("http/") || a.starts_with("h3"))
+            })
+    }
+
     /// Connections of one group could share requests: same client, host, port and transport
     /// (`tcp`, `tls` or `quic`: a browser keeps QUIC sessions apart from its TCP socket pool).
     pub fn group(&self) -> (&'a str, &str, u16, &'static str) {

@@ -160,12 +160,12 @@ fn connection(
             match inner.map(|i| &i.app) {
                 Some(App::Http(h)) => {
                     tls_phases(&t.facts, false, &mut phases);
-                    http_phases(&h.exchanges, &mut phases);
+                    http_phases(&h.exchanges, 0, &mut phases);
                     http = Some(http_facts(h, None));
                 }
                 Some(App::H2c(h2)) => {
                     tls_phases(&t.facts, false, &mut phases);
-                    http_phases(&h2.exchanges, &mut phases);
+                    http_phases(&h2.exchanges, 0, &mut phases);
                     http = Some(http_facts_h2(h2, None, true));
                 }
                 _ => tls_phases(&t.facts, true, &mut phases),
@@ -178,22 +178,25 @@ fn connection(
         App::Http(h) => {
             let f = http_facts(h, None);
             label = f.version.clone();
-            http_phases(&h.exchanges, &mut phases);
+            http_phases(&h.exchanges, 0, &mut phases);
             http = Some(f);
         }
         App::H2c(h2) => {
             let f = http_facts_h2(h2, http_before, false);
             label = "h2c".into();
+            let mut first = 0;
             if let Some(h) = http_before {
-                http_phases(&h.exchanges, &mut phases);
+                http_phases(&h.exchanges, 0, &mut phases);
+                first = h.exchanges.len();
             }
+            http_phases(&h2.exchanges, first, &mut phases);
             http = Some(f);
         }
         App::Empty | App::Text(_) | App::Opaque | App::Detecting(_) => {
             if let Some(h) = http_before {
                 let f = http_facts(h, None);
                 label = format!("{} (then tunnel)", f.version);
-                http_phases(&h.exchanges, &mut phases);
+                http_phases(&h.exchanges, 0, &mut phases);
                 http = Some(f);
             }
         }
@@ -691,11 +694,14 @@ fn tls_phases(f: &TlsFactsRaw, with_turns: bool, phases: &mut Vec<Phase>) {
     }
 }
 
-fn http_phases(exchanges: &[Exchange], phases: &mut Vec<Phase>) {
+/// Request, waiting and download phases of each exchange; `first` is the index of the first
+/// exchange in the connection's `http.requests` (h2c after an Upgrade comes after the HTTP/1
+/// exchanges).
+fn http_phases(exchanges: &[Exchange], first: usize, phases: &mut Vec<Phase>) {
     for (n, e) in exchanges.iter().enumerate() {
         let Some(start) = e.start else { continue };
         let req_end = e.end.unwrap_or(start);
-        let ex = Some(n as u32);
+        let ex = u32::try_from(first.saturating_add(n)).ok();
         phases.push(Phase {
             kind: "request".into(),
             start: secs(start.ts),

@@ -25,8 +25,9 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
         || c.quic
             .as_ref()
             .is_some_and(|q| q.first_client_initial.is_some());
-    // Without its SYN and without a request, nothing says what it was opened for.
-    if !seen_from_start && v.requests.is_empty() {
+    // Without a request (or client data the capture could not read as one) nothing shows
+    // that one was waiting for it. QUIC without keys shows its use only as 1-RTT packets.
+    if v.requests.is_empty() && !(seen_from_start && (v.client_sent_data() || v.quic)) {
         return None;
     }
     let first_request = v.requests.first();
@@ -60,7 +61,7 @@ pub fn check(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
             if seen_from_start { "" } else { " (as far as the capture shows: it starts mid-connection)" },
             match first_request {
                 Some(&(t, _)) => format!("The request went out {} after the connection was ready: it was waiting for it.", dur(t - v.ready.unwrap_or(v.opened))),
-                None => "The capture shows no request on it.".to_string(),
+                None => "The client sent data on it that the capture does not show as requests (see the notes).".to_string(),
             }
         ),
         evidence,

@@ -16,6 +16,10 @@ pub const FIRST_PRECONNECT_IDLE_SECS: f64 = 0.5;
 /// Chromium closes unused idle sockets after 60 s and used ones after 300 s
 /// (net/socket/client_socket_pool.cc: kUnusedIdleSocketTimeout / kUsedIdleSocketTimeout).
 const UNUSED_IDLE_TIMEOUT_SECS: f64 = 60.0;
+/// "Never used" needs evidence: a close without a request, or this long idle before the
+/// capture ended (a request waiting for the socket goes out within milliseconds of it being
+/// ready; a capture that stops right after a handshake shows nothing either way).
+const UNUSED_EVIDENCE_SECS: f64 = 1.0;
 
 fn predictor_rule() -> Option<crate::report::Rule> {
     rule(
@@ -39,7 +43,13 @@ pub fn unused(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
     if !v.tls && c.bytes_client > 0 {
         return None;
     }
+    if !v.web() {
+        return None;
+    }
     let ready = v.ready.unwrap_or(v.opened);
+    if v.closed.is_none() && ctx.index.capture_end() - ready < UNUSED_EVIDENCE_SECS {
+        return None;
+    }
     // An HTTP/2 session to the same host made this socket redundant?
     let h2_sibling = index::opened_within(ctx.group(), f64::NEG_INFINITY, ready)
         .iter()
@@ -60,7 +70,10 @@ pub fn unused(ctx: &Ctx<'_>, c: &Connection) -> Option<Finding> {
                 ""
             }
         ),
-        None => " It was still open when the capture ended.".to_string(),
+        None => format!(
+            " It was still open, and still unused, when the capture ended {} after it became usable.",
+            dur(ctx.index.capture_end() - ready)
+        ),
     };
     let mut evidence = vec![ev(
         "usable (handshake done), then no request",
