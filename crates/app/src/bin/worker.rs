@@ -2,12 +2,16 @@
 //!
 //! `web/worker.js` loads this module and hands it every message from the page:
 //!
-//! - `{type: "analyze", file: Blob}`: reads the blob in [`CHUNK`]-sized slices (`Blob.slice` +
-//!   `arrayBuffer()`, the next slice is read while the current one is analysed), feeds each to
-//!   `Analyzer::feed`, and posts `{type: "progress", bytes, total, packets, connections}` after
-//!   each; `{type: "finishing"}` once the last slice is in; then `{type: "head", data}`, `{type: "connections", data}`… (postcard, transferred, see
-//!   `connscope_app::codec`) and `{type: "done", ms, connections}`. A 1 GB capture is never whole
-//!   in memory: only the slice being analysed and the next one.
+//! - `{type: "analyze", file: Blob, keylogs?: [Blob]}`: first hands every key log to
+//!   `Analyzer::add_keylog` (the secrets live in this worker's memory only, and only until the
+//!   next analysis; the report never contains them), then reads the capture in [`CHUNK`]-sized
+//!   slices (`Blob.slice` + `FileReaderSync.readAsArrayBuffer`: a dedicated worker may read
+//!   synchronously, so no promise and no event-loop turn per slice), feeds each to `Analyzer::feed`, and
+//!   posts `{type: "progress", bytes, total, packets, connections}` after each;
+//!   `{type: "finishing"}` once the last slice is in; then `{type: "head", data}`,
+//!   `{type: "connections", data}`… (postcard, transferred, see `connscope_app::codec`) and
+//!   `{type: "done", ms, connections, wasm_memory_bytes}`. A 1 GB capture is never whole in
+//!   memory: only the slice being analysed.
 //! - `{type: "export"}`: posts `{type: "json", data}`: the report as the CLI's
 //!   `connscope analyze FILE --json` prints it (pretty `serde_json`, trailing newline).
 //!
@@ -20,8 +24,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{Blob, DedicatedWorkerGlobalScope};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync};
 
 /// Slice size: a few MB keeps memory flat and progress smooth; larger slices barely speed up.
 const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
@@ -91,12 +94,17 @@ pub fn handle(msg: JsValue) {
     match kind.as_str() {
         "analyze" => {
             let file = Reflect::get(&msg, &JsValue::from_str("file")).ok();
+            let keylogs: Vec<Blob> = Reflect::get(&msg, &JsValue::from_str("keylogs"))
+                .ok()
+                .and_then(|v| v.dyn_into::<Array>().ok())
+                .map(|a| a.iter().filter_map(|k| k.dyn_into::<Blob>().ok()).collect())
+                .unwrap_or_default();
             match file.and_then(|f| f.dyn_into::<Blob>().ok()) {
-                Some(blob) => spawn_local(async move {
-                    if let Err(e) = analyze(blob).await {
+                Some(blob) => {
+                    if let Err(e) = analyze(&blob, &keylogs) {
                         post_error(&e);
                     }
-                }),
+                }
                 None => post_error("analyze: no file in the message"),
             }
         }
@@ -105,9 +113,30 @@ pub fn handle(msg: JsValue) {
     }
 }
 
-fn read(blob: &Blob, start: f64, end: f64) -> Result<JsFuture, String> {
+/// Reads `[start, end)` of a blob synchronously into `buf` (resized to what was read).
+fn read(
+    reader: &FileReaderSync,
+    blob: &Blob,
+    start: f64,
+    end: f64,
+    buf: &mut Vec<u8>,
+) -> Result<(), String> {
     let part = blob.slice_with_f64_and_f64(start, end).map_err(js_text)?;
-    Ok(JsFuture::from(part.array_buffer()))
+    let data = reader.read_as_array_buffer(&part).map_err(js_text)?;
+    let arr = Uint8Array::new(&data);
+    buf.resize(arr.length() as usize, 0);
+    arr.copy_to(buf);
+    Ok(())
+}
+
+/// Size of this worker's wasm memory (the benchmark reads it from `done`).
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map(|b| b.byte_length() as f64)
+        .unwrap_or(0.0)
 }
 
 fn post_progress(bytes: f64, total: f64, a: &Analyzer) {
@@ -120,32 +149,30 @@ fn post_progress(bytes: f64, total: f64, a: &Analyzer) {
     post(&o);
 }
 
-async fn analyze(blob: Blob) -> Result<(), String> {
+fn analyze(blob: &Blob, keylogs: &[Blob]) -> Result<(), String> {
     LAST.with(|l| l.borrow_mut().take());
     let started = now();
     let total = blob.size();
+    let reader =
+        FileReaderSync::new().map_err(|e| format!("cannot read files here: {}", js_text(e)))?;
     let mut analyzer = Analyzer::new();
     let mut buf: Vec<u8> = Vec::new();
+    for k in keylogs {
+        read(&reader, k, 0.0, k.size(), &mut buf)
+            .map_err(|e| format!("cannot read the key log: {e}"))?;
+        analyzer.add_keylog(&buf);
+        // The secrets now live in the analyzer only.
+        buf.fill(0);
+    }
     let mut done = 0.0;
     post_progress(0.0, total, &analyzer);
-    let mut pending = if total > 0.0 {
-        Some(read(&blob, 0.0, CHUNK.min(total))?)
-    } else {
-        None
-    };
-    while let Some(slice) = pending.take() {
-        let data = slice
-            .await
-            .map_err(|e| format!("cannot read the file: {}", js_text(e)))?;
-        let arr = Uint8Array::new(&data);
-        let n = arr.length() as usize;
-        done += n as f64;
-        if n > 0 && done < total {
-            // Read the next slice while this one is analysed.
-            pending = Some(read(&blob, done, (done + CHUNK).min(total))?);
+    while done < total {
+        read(&reader, blob, done, (done + CHUNK).min(total), &mut buf)
+            .map_err(|e| format!("cannot read the file: {e}"))?;
+        if buf.is_empty() {
+            break;
         }
-        buf.resize(n, 0);
-        arr.copy_to(&mut buf);
+        done += buf.len() as f64;
         analyzer.feed(&buf);
         post_progress(done, total, &analyzer);
     }
@@ -167,6 +194,11 @@ async fn analyze(blob: Blob) -> Result<(), String> {
         &o,
         "connections",
         &JsValue::from_f64(report.connections.len() as f64),
+    );
+    set(
+        &o,
+        "wasm_memory_bytes",
+        &JsValue::from_f64(wasm_memory_bytes()),
     );
     LAST.with(|l| *l.borrow_mut() = Some(report));
     post(&o);
