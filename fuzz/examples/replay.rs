@@ -26,7 +26,10 @@ fn big_alloc(size: usize) {
     if size < BIG.load(Relaxed) || IN_HOOK.with(|h| h.replace(true)) {
         return;
     }
-    eprintln!("allocation of {size} bytes:\n{}", std::backtrace::Backtrace::force_capture());
+    eprintln!(
+        "allocation of {size} bytes:\n{}",
+        std::backtrace::Backtrace::force_capture()
+    );
     IN_HOOK.with(|h| h.set(false));
 }
 
@@ -90,7 +93,10 @@ fn run(target: &str, data: &[u8]) {
 }
 
 fn main() {
-    if let Some(n) = std::env::var("REPLAY_BIG_ALLOC").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("REPLAY_BIG_ALLOC")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         BIG.store(n, Relaxed);
     }
     let mut args = std::env::args().skip(1);
@@ -119,11 +125,21 @@ fn main() {
             biggest = (peak, data.len(), f.clone());
         }
         if peak > 64 << 20 {
-            println!("BIG  {:>8.1} MiB peak heap  {} ({} bytes)", peak as f64 / 1048576.0, f.display(), data.len());
+            println!(
+                "BIG  {:>8.1} MiB peak heap  {} ({} bytes)",
+                peak as f64 / 1048576.0,
+                f.display(),
+                data.len()
+            );
         }
         total += d;
         if d > Duration::from_millis(100) {
-            println!("SLOW {:>8.1} ms  {} ({} bytes)", d.as_secs_f64() * 1e3, f.display(), data.len());
+            println!(
+                "SLOW {:>8.1} ms  {} ({} bytes)",
+                d.as_secs_f64() * 1e3,
+                f.display(),
+                data.len()
+            );
         }
         if d > slowest.0 {
             slowest = (d, f.clone());

@@ -95,12 +95,18 @@ impl CaptureSink for Sink {
 }
 
 fn is_tls(b: &[u8]) -> bool {
-    matches!(b, [0x16, 0x03, 0..=4, ..] | [0x17, 0x03, ..] | [0x15, 0x03, ..] | [0x14, 0x03, ..])
+    matches!(
+        b,
+        [0x16, 0x03, 0..=4, ..] | [0x17, 0x03, ..] | [0x15, 0x03, ..] | [0x14, 0x03, ..]
+    )
 }
 
 fn is_text(b: &[u8]) -> bool {
     let n = b.len().min(16);
-    n >= 4 && b[..n].iter().all(|&c| c == b'\r' || c == b'\n' || c == b'\t' || (0x20..0x7f).contains(&c))
+    n >= 4
+        && b[..n]
+            .iter()
+            .all(|&c| c == b'\r' || c == b'\n' || c == b'\t' || (0x20..0x7f).contains(&c))
 }
 
 /// Hand-written conversations the captures lack: the switches out of HTTP/1 (h2c upgrade,
@@ -190,11 +196,19 @@ fn main() {
         reader.feed(&bytes, &mut sink);
         reader.finish(&mut sink);
         // The capture's key log (`name.keys` beside `name.pcap`), for a second, decrypting seed.
-        let keylog = std::fs::read(file.with_extension("keys")).ok().filter(|k| k.len() <= 65_535);
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("capture").to_string();
+        let keylog = std::fs::read(file.with_extension("keys"))
+            .ok()
+            .filter(|k| k.len() <= 65_535);
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("capture")
+            .to_string();
         for (i, k) in sink.order.iter().enumerate() {
             let flow = &sink.flows[k];
-            let Some((_, first)) = flow.turns.first() else { continue };
+            let Some((_, first)) = flow.turns.first() else {
+                continue;
+            };
             let dir = if is_tls(first) {
                 &tls_dir
             } else if is_text(first) {
@@ -228,5 +242,8 @@ fn main() {
         }
     }
     n_http += synthetic(&http_dir);
-    eprintln!("stream_seeds: {n_tls} tls seeds, {n_http} http1 seeds from {} captures", files.len());
+    eprintln!(
+        "stream_seeds: {n_tls} tls seeds, {n_http} http1 seeds from {} captures",
+        files.len()
+    );
 }

@@ -67,60 +67,12 @@ pub fn assert_same_report(whole: &Report, other: &Report, what: &str) {
     panic!("{what} report differs from the whole-input report: {first_diff}");
 }
 
-// ---------------------------------------------------------------------------------------------
-// Known open findings
-// ---------------------------------------------------------------------------------------------
-
-/// `CONNSCOPE_FUZZ_STRICT=1` turns the masks below off (to check whether a fix landed).
-pub fn strict() -> bool {
-    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *STRICT.get_or_init(|| std::env::var_os("CONNSCOPE_FUZZ_STRICT").is_some_and(|v| v != "0"))
-}
-
-/// Hides the differences of findings already reported and not yet fixed (fuzz/README.md,
-/// "Findings"), so the fuzzer can look past them. Each mask names its finding. Returns `false`
-/// when the report cannot be compared at all.
-pub fn mask_known(report: &mut Report) -> bool {
-    if strict() {
-        return true;
-    }
-    // F2: on corrupt gzip data, what was decompressed before the corrupt bytes reaches the
-    // framer or not depending on the chunking.
-    if report.error.as_ref().is_some_and(|e| e.code == "gzip") {
-        return false;
-    }
-    // F1: after a read error, `capture.file_bytes` counts the bytes of the chunk the error
-    // was found in, so it depends on the chunking.
-    if report.error.is_some() {
-        report.capture.file_bytes = 0;
-    }
-    true
-}
-
-/// F3: a corrupt block or record header completed in the carry buffer by the very last chunk is
-/// reported as `truncated` (at finish) instead of `corrupt`. `false` when two reports differ
-/// that way (and the masks are on).
-pub fn comparable_errors(whole: &Report, chunked: &Report) -> bool {
-    if strict() {
-        return true;
-    }
-    let code = |r: &Report| r.error.as_ref().map(|e| e.code.clone());
-    !matches!(
-        (code(whole).as_deref(), code(chunked).as_deref()),
-        (Some("corrupt"), Some("truncated")) | (Some("truncated"), Some("corrupt"))
-    )
-}
-
 /// `chunked`: the whole-input report against the report of the same bytes in chunks.
 pub fn check_chunked(data: &[u8]) {
     let (sizes, capture) = chunk_plan(data);
-    let mut whole = connscope_core::analyze_bytes(capture);
-    let mut chunked = feed_chunked(capture, &sizes);
-    // Both masks run (each may normalise its report) before deciding.
-    let (a, b) = (mask_known(&mut whole), mask_known(&mut chunked));
-    if a && b && comparable_errors(&whole, &chunked) {
-        assert_same_report(&whole, &chunked, "chunked");
-    }
+    let whole = connscope_core::analyze_bytes(capture);
+    let chunked = feed_chunked(capture, &sizes);
+    assert_same_report(&whole, &chunked, "chunked");
 }
 
 /// The whole check of a stream target: build the capture, analyse it (with the script's key

@@ -203,7 +203,15 @@ struct Endpoint {
     seq: u32,
 }
 
-fn frame(ipv6: bool, from: &Endpoint, to: &Endpoint, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+fn frame(
+    ipv6: bool,
+    from: &Endpoint,
+    to: &Endpoint,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
     let mut f = Vec::with_capacity(14 + 40 + 20 + payload.len());
     f.extend_from_slice(&to.mac);
     f.extend_from_slice(&from.mac);
@@ -235,8 +243,22 @@ fn frame(ipv6: bool, from: &Endpoint, to: &Endpoint, seq: u32, ack: u32, flags: 
 /// Idle time before a record, by class: mostly sub-second, a few long pauses (idle phases).
 fn idle_us(class: u8) -> u64 {
     const US: [u64; 16] = [
-        100, 500, 1_000, 5_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000,
-        5_000_000, 15_000_000, 30_000_000, 65_000_000, 300_000_000,
+        100,
+        500,
+        1_000,
+        5_000,
+        20_000,
+        50_000,
+        100_000,
+        200_000,
+        500_000,
+        1_000_000,
+        2_000_000,
+        5_000_000,
+        15_000_000,
+        30_000_000,
+        65_000_000,
+        300_000_000,
     ];
     US[usize::from(class & 15)]
 }
@@ -248,7 +270,11 @@ pub fn build_capture(script: &Script<'_>, client_port: u16, server_port: u16) ->
     let mut c = Endpoint {
         addr4: [10, 0, 0, 1],
         addr6: [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
-        port: if script.options & opt::SAME_PORTS != 0 { server_port } else { client_port },
+        port: if script.options & opt::SAME_PORTS != 0 {
+            server_port
+        } else {
+            client_port
+        },
         mac: [2, 0, 0, 0, 0, 1],
         seq: 1_000,
     };
@@ -274,7 +300,11 @@ pub fn build_capture(script: &Script<'_>, client_port: u16, server_port: u16) ->
     for r in script.stream() {
         t += idle_us(r.header >> rec::IDLE_SHIFT);
         let from_server = r.header & rec::FROM_SERVER != 0;
-        let (from, to) = if from_server { (&mut s, &mut c) } else { (&mut c, &mut s) };
+        let (from, to) = if from_server {
+            (&mut s, &mut c)
+        } else {
+            (&mut c, &mut s)
+        };
         // (sequence number, bytes) of each segment, in stream order.
         let mut segs: Vec<(u32, &[u8])> = Vec::new();
         for piece in r.data.chunks(seg) {
@@ -287,7 +317,11 @@ pub fn build_capture(script: &Script<'_>, client_port: u16, server_port: u16) ->
         if r.header & rec::REVERSED != 0 {
             segs.reverse();
         }
-        let copies = if r.header & rec::DUPLICATED != 0 { 2 } else { 1 };
+        let copies = if r.header & rec::DUPLICATED != 0 {
+            2
+        } else {
+            1
+        };
         for (seq, piece) in &segs {
             for _ in 0..copies {
                 t += 100;
@@ -316,4 +350,3 @@ pub fn build_capture(script: &Script<'_>, client_port: u16, server_port: u16) ->
     }
     p.finish()
 }
-

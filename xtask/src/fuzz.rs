@@ -68,7 +68,12 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
-        run(Command::new("cargo").args(["install", "cargo-fuzz", "--version", CARGO_FUZZ_VERSION]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "cargo-fuzz",
+            "--version",
+            CARGO_FUZZ_VERSION,
+        ]))?;
     }
     Ok(())
 }
@@ -120,7 +125,10 @@ fn seed() -> Result<(), String> {
         // analyzer: the capture as it is.
         write(&corpus.join("analyzer").join(&name), &bytes)?;
         // chunked: two chunk plans in front of the capture (see connscope_fuzz::chunk_plan).
-        for (i, plan) in [&[0x03u8, 0x00, 0x3f, 0x81][..], &[0x02, 0x0f, 0x88]].iter().enumerate() {
+        for (i, plan) in [&[0x03u8, 0x00, 0x3f, 0x81][..], &[0x02, 0x0f, 0x88]]
+            .iter()
+            .enumerate()
+        {
             let mut v = plan.to_vec();
             v.extend_from_slice(&bytes);
             write(&corpus.join("chunked").join(format!("{name}.plan{i}")), &v)?;
@@ -131,11 +139,22 @@ fn seed() -> Result<(), String> {
         n[0] += 1;
         let ng = tmp.join(format!("{name}.pcapng"));
         if !name.ends_with(".pcapng")
-            && try_tool(Command::new("editcap").args(["-F", "pcapng"]).arg(f).arg(&ng))
+            && try_tool(
+                Command::new("editcap")
+                    .args(["-F", "pcapng"])
+                    .arg(f)
+                    .arg(&ng),
+            )
         {
             let conv = std::fs::read(&ng).map_err(|e| e.to_string())?;
-            write(&corpus.join("pcapng").join(format!("{name}.conv.pcapng")), &conv)?;
-            write(&corpus.join("analyzer").join(format!("{name}.conv.pcapng")), &conv)?;
+            write(
+                &corpus.join("pcapng").join(format!("{name}.conv.pcapng")),
+                &conv,
+            )?;
+            write(
+                &corpus.join("analyzer").join(format!("{name}.conv.pcapng")),
+                &conv,
+            )?;
             n[1] += 1;
         }
         // A Decryption Secrets Block from the capture's key log, when it has one.
@@ -151,15 +170,27 @@ fn seed() -> Result<(), String> {
             )
         {
             let conv = std::fs::read(&dsb).map_err(|e| e.to_string())?;
-            write(&corpus.join("pcapng").join(format!("{name}.dsb.pcapng")), &conv)?;
-            write(&corpus.join("analyzer").join(format!("{name}.dsb.pcapng")), &conv)?;
+            write(
+                &corpus.join("pcapng").join(format!("{name}.dsb.pcapng")),
+                &conv,
+            )?;
+            write(
+                &corpus.join("analyzer").join(format!("{name}.dsb.pcapng")),
+                &conv,
+            )?;
         }
         if bytes.len() < 32 * 1024 {
-            let out = Command::new("gzip").args(["-9", "-n", "-c"]).arg(f).output();
+            let out = Command::new("gzip")
+                .args(["-9", "-n", "-c"])
+                .arg(f)
+                .output();
             if let Ok(o) = out {
                 if o.status.success() {
                     write(&corpus.join("pcapng").join(format!("{name}.gz")), &o.stdout)?;
-                    write(&corpus.join("analyzer").join(format!("{name}.gz")), &o.stdout)?;
+                    write(
+                        &corpus.join("analyzer").join(format!("{name}.gz")),
+                        &o.stdout,
+                    )?;
                     n[2] += 1;
                 }
             }
@@ -172,7 +203,14 @@ fn seed() -> Result<(), String> {
     // tls / http1: each TCP connection's payload as a stream script.
     let mut cmd = Command::new("cargo");
     cmd.current_dir(fuzz_dir())
-        .args(["run", "--release", "--quiet", "--example", "stream_seeds", "--"])
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "--example",
+            "stream_seeds",
+            "--",
+        ])
         .arg("--tls")
         .arg(corpus.join("tls"))
         .arg("--http1")
@@ -197,22 +235,35 @@ fn sanitizer(opts: &Opts) -> [&'static str; 2] {
     ["--sanitizer", if opts.asan { "address" } else { "none" }]
 }
 
-fn run_target(target: &str, max_len: usize, dict: Option<&str>, seconds: u64, opts: &Opts) -> Result<(), String> {
+fn run_target(
+    target: &str,
+    max_len: usize,
+    dict: Option<&str>,
+    seconds: u64,
+    opts: &Opts,
+) -> Result<(), String> {
     let corpus = fuzz_dir().join("corpus").join(target);
     if is_empty_dir(&corpus) {
         seed()?;
     }
     let mut cmd = cargo_fuzz();
-    cmd.args(["run"]).args(sanitizer(opts)).arg(target).arg(&corpus).args([
-        "--".to_string(),
-        format!("-max_len={max_len}"),
-        "-timeout=10".into(),
-        "-rss_limit_mb=2048".into(),
-        format!("-max_total_time={seconds}"),
-        "-print_final_stats=1".into(),
-    ]);
+    cmd.args(["run"])
+        .args(sanitizer(opts))
+        .arg(target)
+        .arg(&corpus)
+        .args([
+            "--".to_string(),
+            format!("-max_len={max_len}"),
+            "-timeout=10".into(),
+            "-rss_limit_mb=2048".into(),
+            format!("-max_total_time={seconds}"),
+            "-print_final_stats=1".into(),
+        ]);
     if let Some(d) = dict {
-        cmd.arg(format!("-dict={}", fuzz_dir().join("dicts").join(d).display()));
+        cmd.arg(format!(
+            "-dict={}",
+            fuzz_dir().join("dicts").join(d).display()
+        ));
     }
     cmd.args(&opts.extra);
     run(&mut cmd)
@@ -227,19 +278,29 @@ pub fn main(args: &[String]) -> Result<(), String> {
         asan: args.iter().any(|a| a == "--asan"),
         extra,
     };
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--asan").collect();
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--asan")
+        .collect();
     ensure_cargo_fuzz()?;
     let seconds = |s: Option<&&str>| -> Result<u64, String> {
         match s {
             None => Ok(300),
-            Some(s) => s.parse().map_err(|_| format!("seconds: `{s}` is not a number")),
+            Some(s) => s
+                .parse()
+                .map_err(|_| format!("seconds: `{s}` is not a number")),
         }
     };
     match words.first().copied() {
         Some("seed") => seed(),
         Some("build") => run(cargo_fuzz().arg("build").args(sanitizer(&opts))),
         Some(name) if TARGETS.iter().any(|t| t.0 == name) => {
-            let (t, len, dict) = TARGETS.iter().find(|t| t.0 == name).copied().unwrap_or(TARGETS[0]);
+            let (t, len, dict) = TARGETS
+                .iter()
+                .find(|t| t.0 == name)
+                .copied()
+                .unwrap_or(TARGETS[0]);
             run_target(t, len, dict, seconds(words.get(1))?, &opts)
         }
         first => {

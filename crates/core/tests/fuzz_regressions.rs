@@ -19,20 +19,7 @@ use std::path::{Path, PathBuf};
 /// Findings reported but not fixed yet (see fuzz/README.md, "Findings"): their reports still
 /// differ between chunkings. A panic or a report that does not serialise still fails. Remove
 /// an entry once its fix lands (the test says so when a listed file passes).
-const KNOWN_OPEN: &[(&str, &str)] = &[
-    (
-        "chunked-file-bytes-after-error.bin",
-        "F1: capture.file_bytes after a read error counts the rest of the chunk the error was found in",
-    ),
-    (
-        "pcapng-gzip-corrupt-drops-output.bin",
-        "F2: on corrupt gzip data, output decompressed before the corrupt bytes is dropped or not depending on the chunking",
-    ),
-    (
-        "chunked-carry-corrupt-header-at-end.bin",
-        "F3: a corrupt pcapng block header completed in the carry buffer by the last chunk is reported as truncated instead of corrupt",
-    ),
-];
+const KNOWN_OPEN: &[(&str, &str)] = &[];
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions")
@@ -52,14 +39,22 @@ fn case_of(name: &str, bytes: &[u8]) -> Case {
     if name.starts_with("chunked-") {
         let (plan, capture) = script::chunk_plan(bytes);
         plans.insert(0, plan);
-        return Case { capture: capture.to_vec(), keylog: None, plans };
+        return Case {
+            capture: capture.to_vec(),
+            keylog: None,
+            plans,
+        };
     }
     let port = if name.starts_with("tls-") {
         443
     } else if name.starts_with("http1-") {
         80
     } else {
-        return Case { capture: bytes.to_vec(), keylog: None, plans };
+        return Case {
+            capture: bytes.to_vec(),
+            keylog: None,
+            plans,
+        };
     };
     let s = script::Script::parse(bytes);
     Case {
@@ -101,10 +96,18 @@ fn fuzz_regressions_replay() {
         .filter(|p| p.extension().is_some_and(|x| x == "bin"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no regression inputs in {}", dir().display());
+    assert!(
+        !files.is_empty(),
+        "no regression inputs in {}",
+        dir().display()
+    );
     let mut failures = Vec::new();
     for f in &files {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
         let bytes = std::fs::read(f).expect("read regression input");
         let case = case_of(&name, &bytes);
         let known = KNOWN_OPEN.iter().find(|(n, _)| *n == name);
@@ -139,5 +142,9 @@ fn fuzz_regressions_replay() {
             },
         }
     }
-    assert!(failures.is_empty(), "fuzz regressions failing:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fuzz regressions failing:\n{}",
+        failures.join("\n")
+    );
 }

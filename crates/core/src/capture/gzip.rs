@@ -28,9 +28,13 @@ impl GzipLayer {
         mut out: impl FnMut(&[u8]),
     ) -> Result<(), String> {
         for step in input.chunks(STEP) {
-            self.decoder
-                .write_all(step)
-                .map_err(|e| format!("gzip data is corrupt: {e}"))?;
+            if let Err(e) = self.decoder.write_all(step) {
+                // Hand on what was decoded before the corrupt bytes, also what the decoder still
+                // holds: otherwise how much of it is framed would depend on the chunking.
+                let _ = self.decoder.flush();
+                self.drain(&mut out);
+                return Err(format!("gzip data is corrupt: {e}"));
+            }
             self.drain(&mut out);
         }
         Ok(())
@@ -38,6 +42,9 @@ impl GzipLayer {
 
     pub(super) fn finish(&mut self, mut out: impl FnMut(&[u8])) -> Result<(), String> {
         let result = self.decoder.try_finish();
+        if result.is_err() {
+            let _ = self.decoder.flush();
+        }
         self.drain(&mut out);
         result.map_err(|e| format!("gzip stream ends early or is corrupt: {e}"))
     }

@@ -226,6 +226,15 @@ impl CaptureReader {
 
     fn fail(&mut self, code: &str, message: String, frame: Option<u64>) {
         if self.error.is_none() {
+            // What was read is what lies before the record that failed (a truncated last record
+            // and data cut by a gzip error count: they were read): the same for every chunking,
+            // unlike the count of bytes handed in so far.
+            let partial = if code == "truncated" || code == "gzip" {
+                self.carry.len() as u64
+            } else {
+                0
+            };
+            self.info.file_bytes = self.offset.saturating_add(partial);
             self.error = Some(ReadError {
                 code: code.to_string(),
                 message,
@@ -249,21 +258,16 @@ impl CaptureReader {
             return;
         }
         self.info.file_bytes = self.info.file_bytes.saturating_add(input.len() as u64);
-        // First complete a record carried over from the previous chunk.
-        while !self.carry.is_empty() && !input.is_empty() {
+        // First complete a record carried over from the previous chunk. The header is judged
+        // again after every addition, also when the input runs out just as it completes: a
+        // corrupt header must read as corrupt whatever the chunking, not as truncated at finish.
+        while !self.carry.is_empty() {
             let need = match self.need(&self.carry) {
-                Ok(Need::Header(n)) | Ok(Need::Record(n)) => n,
+                Ok(need) => need,
                 Err((message, code)) => return self.fail_need(code, message),
             };
-            let take = need.saturating_sub(self.carry.len()).min(input.len());
-            let (taken, rest) = split(input, take);
-            self.carry.extend_from_slice(taken);
-            input = rest;
-            if self.carry.len() < need {
-                return;
-            }
-            if let Ok(Need::Record(n)) = self.need(&self.carry) {
-                if self.carry.len() >= n {
+            let n = match need {
+                Need::Record(n) if self.carry.len() >= n => {
                     let record = std::mem::take(&mut self.carry);
                     self.record(head(&record, n), sink);
                     // Keep the allocation for the next straddling record.
@@ -272,8 +276,17 @@ impl CaptureReader {
                     if self.error.is_some() {
                         return;
                     }
+                    continue;
                 }
+                Need::Record(n) | Need::Header(n) => n,
+            };
+            if input.is_empty() || self.carry.len() >= n {
+                return;
             }
+            let take = n.saturating_sub(self.carry.len()).min(input.len());
+            let (taken, rest) = split(input, take);
+            self.carry.extend_from_slice(taken);
+            input = rest;
         }
         while !input.is_empty() {
             match self.need(input) {

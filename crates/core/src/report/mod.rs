@@ -60,7 +60,9 @@ pub struct CaptureSummary {
     pub packets: u64,
     /// Captured bytes of all packets (sum of captured lengths).
     pub bytes: u64,
-    /// Bytes of the capture file consumed (after decompression).
+    /// Bytes of the capture file read (after decompression). When reading stopped at an error:
+    /// the bytes before the record that failed (plus a cut-short last record, or what a corrupt
+    /// gzip stream gave before its error).
     pub file_bytes: u64,
     pub first_ts: Option<f64>,
     pub last_ts: Option<f64>,
