@@ -332,7 +332,15 @@ fn write_samples(captures: &Path, out: &Path) -> Result<(), String> {
             .map(|(_, t)| t.to_string())
             .unwrap_or_else(|| stem.clone());
         let bytes = fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-        index.push(serde_json::json!({ "file": name, "title": title, "description": description, "bytes": bytes }));
+        let mut entry = serde_json::json!({ "file": name, "title": title, "description": description, "bytes": bytes });
+        // The browser's key log from the lab run, so the sample can be opened decrypted.
+        let keys = captures.join(format!("{stem}.keys"));
+        if keys.is_file() {
+            let keys_name = format!("{stem}.keys");
+            copy(&keys, &out.join(&keys_name))?;
+            entry["keys"] = serde_json::json!(keys_name);
+        }
+        index.push(entry);
     }
     let json = serde_json::to_string_pretty(&index).map_err(|e| e.to_string())?;
     fs::write(out.join("index.json"), json).map_err(|e| e.to_string())

@@ -1,6 +1,6 @@
 //! Text for numbers, sizes and times as the page shows them (and the SVG export writes them).
 
-use connscope_core::report::{Connection, Side};
+use connscope_core::report::{Connection, HttpRequest, Side};
 
 /// `12,345`.
 pub fn count(n: u64) -> String {
@@ -171,6 +171,28 @@ pub fn close(c: &Connection) -> String {
         "unanswered" => "SYN unanswered".into(),
         "open" => "still open".into(),
         other => other.to_string(),
+    }
+}
+
+/// A request in one line: method, host and target, and the answer (`GET example.com/a.png → 200
+/// OK`), cut at 160 characters.
+pub fn request_line(r: &HttpRequest) -> String {
+    let answer = match (r.status, &r.reason) {
+        (Some(s), Some(reason)) if !reason.is_empty() => format!("{s} {reason}"),
+        (Some(s), _) => s.to_string(),
+        _ => "no response".into(),
+    };
+    let target = match &r.host {
+        Some(h) if r.target.starts_with('/') => format!("{h}{}", r.target),
+        _ => r.target.clone(),
+    };
+    let line = format!("{} {target} → {answer}", r.method);
+    if line.chars().count() > 160 {
+        let mut t: String = line.chars().take(159).collect();
+        t.push('…');
+        t
+    } else {
+        line
     }
 }
 

@@ -6,11 +6,14 @@
 //!   the finished report back in postcard-encoded, transferred buffers (see [`codec`]).
 //!
 //! The modules below the UI are plain Rust and tested natively (`cargo test -p connscope-app`):
-//! [`codec`] (worker ↔ page), [`model`] (filter, sort, group), [`waterfall`] (timeline geometry),
+//! [`codec`] (the report, worker → page), [`messages`] (the worker's status messages),
+//! [`files`] (capture or key log?), [`model`] (filter, sort, group), [`waterfall`] (timeline geometry),
 //! [`svg`] (the SVG export), [`format`] (numbers and times).
 
 pub mod codec;
+pub mod files;
 pub mod format;
+pub mod messages;
 pub mod model;
 pub mod svg;
 pub mod ui;

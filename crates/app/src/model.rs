@@ -30,6 +30,8 @@ pub struct Model {
     haystack: OnceCell<Vec<String>>,
     /// Wall time the worker needed, in ms.
     pub analysis_ms: f64,
+    /// Names of the key logs the analysis used (their contents stay in the worker).
+    pub keylogs: Vec<String>,
 }
 
 /// Views compare models by identity: a model never changes once built.
@@ -100,6 +102,7 @@ impl Model {
             causes,
             haystack: OnceCell::new(),
             analysis_ms,
+            keylogs: Vec::new(),
         }
     }
 
@@ -110,6 +113,27 @@ impl Model {
             let _ = self.haystack.set(texts);
         }
         self
+    }
+
+    pub fn with_keylogs(mut self, names: Vec<String>) -> Model {
+        self.keylogs = names;
+        self
+    }
+
+    /// Connections with encrypted contents (TLS or QUIC), and how many of them were decrypted.
+    pub fn decryption(&self) -> (usize, usize) {
+        let mut encrypted = 0;
+        let mut decrypted = 0;
+        for c in &self.report.connections {
+            let (enc, dec) = match (&c.tls, &c.quic) {
+                (Some(t), _) => (true, t.decrypted),
+                (None, Some(q)) => (true, q.decrypted_packets > 0),
+                _ => (false, false),
+            };
+            encrypted += usize::from(enc);
+            decrypted += usize::from(dec);
+        }
+        (encrypted, decrypted)
     }
 
     pub fn conn(&self, id: u32) -> Option<&Connection> {

@@ -63,7 +63,7 @@ pub fn write_shapes(out: &mut String, shapes: &[Shape], x0: f64, y: f64, titles:
                 out.push_str("</rect>");
             }
             Mark::Phase(st) => {
-                let (py, ph) = waterfall::phase_rect(st);
+                let (py, ph) = waterfall::phase_rect(s, st);
                 let _ = write!(
                     out,
                     r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{ph}" fill="{}">"#,

@@ -3,7 +3,7 @@
 //! vocabulary and colours of Chrome DevTools' Network panel.
 
 use crate::format;
-use connscope_core::report::{Connection, Side};
+use connscope_core::report::{Connection, HttpRequest, Side};
 
 /// How a phase kind is drawn and named.
 #[derive(Debug, PartialEq)]
@@ -13,7 +13,8 @@ pub struct PhaseStyle {
     pub color: &'static str,
 }
 
-/// Phase kinds in legend order; colours are DevTools' timing colours.
+/// Phase kinds in legend order; colours are DevTools' timing colours (QUIC has none there: its
+/// phases take purples next to SSL, and a teal for encrypted 1-RTT data).
 pub const PHASES: &[PhaseStyle] = &[
     PhaseStyle {
         kind: "dns",
@@ -29,6 +30,11 @@ pub const PHASES: &[PhaseStyle] = &[
         kind: "tls_handshake",
         label: "SSL",
         color: "#9C27B0",
+    },
+    PhaseStyle {
+        kind: "quic_initial",
+        label: "QUIC Initial",
+        color: "#7E57C2",
     },
     PhaseStyle {
         kind: "quic_handshake",
@@ -49,6 +55,11 @@ pub const PHASES: &[PhaseStyle] = &[
         kind: "download",
         label: "Content Download",
         color: "#03A9F4",
+    },
+    PhaseStyle {
+        kind: "quic_1rtt",
+        label: "QUIC 1-RTT data",
+        color: "#4DB6AC",
     },
     PhaseStyle {
         kind: "idle",
@@ -158,6 +169,57 @@ pub struct Shape {
     pub frame: Option<u64>,
     /// What a tooltip says (first line is the title).
     pub text: String,
+    /// The request/response exchange a phase belongs to (index in `http.requests`).
+    pub exchange: Option<u32>,
+    /// Where the bar sits when requests overlap (HTTP/2, HTTP/3, pipelining): one lane each.
+    pub lane: Lane,
+}
+
+/// A horizontal lane of a track: requests that overlap in time are drawn one above the other,
+/// so every request has its own bar inside its connection's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lane {
+    pub index: u8,
+    pub of: u8,
+}
+
+impl Lane {
+    pub const WHOLE: Lane = Lane { index: 0, of: 1 };
+}
+
+/// At most this many lanes share a bar's height; more overlapping requests reuse them in turn.
+pub const MAX_LANES: usize = 5;
+
+/// Lane of each exchange: greedy interval colouring in order of start (an exchange takes the
+/// first lane free at its start), and the number of lanes used.
+pub fn exchange_lanes(c: &Connection) -> (Vec<u8>, u8) {
+    let mut spans: Vec<(u32, f64, f64)> = Vec::new();
+    for p in &c.phases {
+        let Some(e) = p.exchange else { continue };
+        match spans.iter_mut().find(|s| s.0 == e) {
+            Some(s) => {
+                s.1 = s.1.min(p.start);
+                s.2 = s.2.max(p.end);
+            }
+            None => spans.push((e, p.start, p.end)),
+        }
+    }
+    let n = spans.iter().map(|s| s.0 as usize + 1).max().unwrap_or(0);
+    let mut lane_of = vec![0u8; n];
+    spans.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut busy_until: Vec<f64> = Vec::new();
+    for (e, start, end) in spans {
+        let lane = match busy_until.iter().position(|&t| t <= start) {
+            Some(l) => l,
+            None => {
+                busy_until.push(f64::NEG_INFINITY);
+                busy_until.len() - 1
+            }
+        };
+        busy_until[lane] = end;
+        lane_of[e as usize] = (lane % MAX_LANES) as u8;
+    }
+    (lane_of, busy_until.len().clamp(1, MAX_LANES) as u8)
 }
 
 /// The close of a TCP connection: time, frame, RST or FIN, who.
@@ -226,7 +288,10 @@ fn build(c: &Connection, win: &Window, width: f64, t0: Option<f64>) -> Vec<Shape
         } else {
             String::new()
         },
+        exchange: None,
+        lane: Lane::WHOLE,
     });
+    let (lane_of, lanes) = exchange_lanes(c);
     for p in &c.phases {
         let (x0, x1) = (win.x(p.start, width), win.x(p.end, width));
         if !visible(x0, x1) {
@@ -245,12 +310,23 @@ fn build(c: &Connection, win: &Window, width: f64, t0: Option<f64>) -> Vec<Shape
                 p.first_frame
             );
             if let Some(e) = p.exchange {
-                text.push_str(&format!(" · exchange {}", e + 1));
+                text.push_str(&format!(" · request {}", e + 1));
             }
             if let Some(s) = p.side {
                 text.push_str(&format!(" · by {}", s.as_str()));
             }
+            if let Some(r) = p.exchange.and_then(|e| request(c, e)) {
+                text.push('\n');
+                text.push_str(&format::request_line(r));
+            }
         }
+        let lane = match p.exchange {
+            Some(e) if lanes > 1 => Lane {
+                index: lane_of.get(e as usize).copied().unwrap_or(0),
+                of: lanes,
+            },
+            _ => Lane::WHOLE,
+        };
         out.push(Shape {
             mark: Mark::Phase(st),
             x,
@@ -259,6 +335,8 @@ fn build(c: &Connection, win: &Window, width: f64, t0: Option<f64>) -> Vec<Shape
             end: p.end,
             frame: Some(p.first_frame),
             text,
+            exchange: p.exchange,
+            lane,
         });
     }
     if let Some(tls) = &c.tls {
@@ -290,6 +368,8 @@ fn build(c: &Connection, win: &Window, width: f64, t0: Option<f64>) -> Vec<Shape
                 }
             }
             out.push(Shape {
+                exchange: None,
+                lane: Lane::WHOLE,
                 mark: Mark::Tick { from: m.from },
                 x,
                 w: 0.0,
@@ -309,6 +389,8 @@ fn build(c: &Connection, win: &Window, width: f64, t0: Option<f64>) -> Vec<Shape
         let x = win.x(ts, width);
         if (-1.0..=width + 1.0).contains(&x) {
             out.push(Shape {
+                exchange: None,
+                lane: Lane::WHOLE,
                 mark: Mark::Close { rst, side },
                 x,
                 w: 0.0,
@@ -464,6 +546,80 @@ mod tests {
         );
     }
 
+    fn lab_with_keys(name: &str) -> connscope_core::Report {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/lab/captures");
+        let mut a = connscope_core::Analyzer::new();
+        a.add_keylog(&std::fs::read(dir.join(format!("{name}.keys"))).unwrap());
+        a.feed(&std::fs::read(dir.join(format!("{name}.pcap"))).unwrap());
+        a.finish()
+    }
+
+    #[test]
+    fn every_request_has_its_own_bar() {
+        let r = lab_with_keys("h2-30-images");
+        let t0 = r.capture.first_ts.unwrap();
+        // The HTTP/2 connection that carried the images: its streams overlap.
+        let c = r
+            .connections
+            .iter()
+            .max_by_key(|c| c.http.as_ref().map_or(0, |h| h.requests.len()))
+            .unwrap();
+        let requests = c.http.as_ref().unwrap().requests.len();
+        assert!(requests >= 30, "{requests} requests");
+        let (lane_of, lanes) = exchange_lanes(c);
+        assert!(lanes > 1, "multiplexed requests need lanes");
+        assert!(lane_of.iter().all(|&l| (l as usize) < MAX_LANES));
+        let win = Window {
+            origin: t0,
+            from: c.start - t0,
+            to: c.end - t0,
+        };
+        let s = shapes(c, &win, 2000.0, t0);
+        for e in 0..requests as u32 {
+            let bars: Vec<&Shape> = s.iter().filter(|s| s.exchange == Some(e)).collect();
+            assert!(!bars.is_empty(), "request {e} has a bar");
+            assert!(bars.iter().all(|b| b.lane.of == lanes));
+            let req = &c.http.as_ref().unwrap().requests[e as usize];
+            assert!(bars[0].text.contains(&req.target), "{}", bars[0].text);
+        }
+        // Bars of overlapping requests sit in different lanes, inside the bar's height.
+        let (y0, h0) = phase_rect(
+            s.iter().find(|s| s.exchange.is_some()).unwrap(),
+            style("request"),
+        );
+        assert!(y0 >= geom::BAR_Y && y0 + h0 <= geom::BAR_Y + geom::BAR_H + 1e-9);
+        // Sequential HTTP/1.1 requests keep the whole height.
+        let h1 = lab_with_keys("h1-keepalive-30-images");
+        let c = h1
+            .connections
+            .iter()
+            .max_by_key(|c| c.http.as_ref().map_or(0, |h| h.requests.len()))
+            .unwrap();
+        assert!(c.http.as_ref().unwrap().requests.len() > 1);
+        assert_eq!(exchange_lanes(c).1, 1);
+    }
+
+    #[test]
+    fn every_phase_kind_has_a_style() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/lab/captures");
+        let mut kinds = std::collections::BTreeSet::new();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let p = f.unwrap().path();
+            if p.extension().is_some_and(|e| e == "pcap") {
+                let r = connscope_core::analyze_bytes(&std::fs::read(&p).unwrap());
+                for c in &r.connections {
+                    kinds.extend(c.phases.iter().map(|p| p.kind.to_string()));
+                }
+            }
+        }
+        for k in ["quic_initial", "quic_handshake", "quic_1rtt", "dns"] {
+            kinds.insert(k.to_string());
+        }
+        for k in &kinds {
+            assert_eq!(style(k).kind, k, "phase kind {k} has no colour");
+        }
+    }
+
     #[test]
     fn ticks_are_nice() {
         let w = Window {
@@ -496,11 +652,23 @@ pub mod geom {
     pub const IDLE_H: f64 = 3.0;
 }
 
-/// Fill colour, y and height of a phase rectangle (idle is a thin bar, the rest full height).
-pub fn phase_rect(st: &PhaseStyle) -> (f64, f64) {
+/// Y and height of a phase rectangle: idle is a thin bar, a request's phases take their lane's
+/// share of the bar when requests overlap, the rest full height.
+pub fn phase_rect(s: &Shape, st: &PhaseStyle) -> (f64, f64) {
     if st.kind == "idle" {
-        (geom::IDLE_Y, geom::IDLE_H)
-    } else {
-        (geom::BAR_Y, geom::BAR_H)
+        return (geom::IDLE_Y, geom::IDLE_H);
     }
+    if s.lane.of > 1 {
+        let h = geom::BAR_H / f64::from(s.lane.of);
+        return (
+            geom::BAR_Y + h * f64::from(s.lane.index),
+            (h - 0.5).max(1.0),
+        );
+    }
+    (geom::BAR_Y, geom::BAR_H)
+}
+
+/// The request an exchange number points at.
+pub fn request(c: &Connection, exchange: u32) -> Option<&HttpRequest> {
+    c.http.as_ref()?.requests.get(exchange as usize)
 }

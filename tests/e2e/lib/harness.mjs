@@ -90,7 +90,7 @@ export async function open(page, url = BASE_URL) {
   await page.waitForSelector('.topbar .brand');
 }
 
-async function generation(page) {
+export async function generation(page) {
   return page.evaluate(() => Number(document.querySelector('[data-testid=results]')?.dataset.generation || 0));
 }
 
@@ -110,30 +110,40 @@ export async function loadViaInput(page, file) {
   await waitForResults(page, before);
 }
 
-/** Loads a capture by a synthetic drag-and-drop of a File built in the page. */
-export async function loadViaDrop(page, file, target = '[data-testid=dropzone]') {
-  const before = await generation(page);
-  const b64 = fs.readFileSync(file).toString('base64');
+/**
+ * Drops files (one path or several, e.g. a capture and its key log) by a synthetic drag-and-drop
+ * of Files built in the page. Does not wait.
+ */
+export async function dropFiles(page, files, target = '[data-testid=dropzone]') {
+  const list = (Array.isArray(files) ? files : [files]).map((f) => ({ b64: fs.readFileSync(f).toString('base64'), name: path.basename(f) }));
   await page.evaluate(
-    ({ b64, name, target }) => {
-      const bin = atob(b64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    ({ list, target }) => {
       const dt = new DataTransfer();
-      dt.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+      for (const { b64, name } of list) {
+        const bin = atob(b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        dt.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+      }
       const el = document.querySelector(target) || document.querySelector('.app');
       for (const type of ['dragenter', 'dragover', 'drop']) {
         el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
       }
     },
-    { b64, name: path.basename(file), target },
+    { list, target },
   );
+}
+
+/** Loads a capture (and key logs, with an array) by drag-and-drop and waits for the report. */
+export async function loadViaDrop(page, files, target = '[data-testid=dropzone]') {
+  const before = await generation(page);
+  await dropFiles(page, files, target);
   await waitForResults(page, before);
 }
 
-/** The CLI's report for a file (the oracle). */
-export function cliReport(file) {
-  const out = cli(['analyze', file, '--json']);
+/** The CLI's report for a file (the oracle), with a key log if given. */
+export function cliReport(file, keylog) {
+  const out = cli(['analyze', file, '--json', ...(keylog ? ['--keylog', keylog] : [])]);
   return JSON.parse(out);
 }
 

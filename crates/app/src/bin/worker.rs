@@ -15,10 +15,13 @@
 //! - `{type: "export"}`: posts `{type: "json", data}`: the report as the CLI's
 //!   `connscope analyze FILE --json` prints it (pretty `serde_json`, trailing newline).
 //!
-//! Failures are posted as `{type: "error", message}`. Cancelling is the page terminating the
+//! Status messages (`progress`, `finishing`, `done`, `error`) are `connscope_app::messages::Status`
+//! values, turned into plain objects by serde-wasm-bindgen. Failures are posted as
+//! `{type: "error", message}`. Cancelling is the page terminating the
 //! worker.
 
 use connscope_app::codec;
+use connscope_app::messages::Status;
 use connscope_core::{Analyzer, Report};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
@@ -54,12 +57,6 @@ fn message(kind: &str) -> Object {
     o
 }
 
-fn post(obj: &Object) {
-    if let Err(e) = scope().post_message(obj) {
-        web_sys::console::error_1(&e);
-    }
-}
-
 /// Posts bytes as a transferred buffer (the page receives it without another copy).
 fn post_bytes(kind: &str, bytes: &[u8]) {
     let o = message(kind);
@@ -71,10 +68,22 @@ fn post_bytes(kind: &str, bytes: &[u8]) {
     }
 }
 
+/// Posts a status message as the plain object serde-wasm-bindgen makes of it.
+fn post_status(status: &Status) {
+    match serde_wasm_bindgen::to_value(status) {
+        Ok(v) => {
+            if let Err(e) = scope().post_message(&v) {
+                web_sys::console::error_1(&e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&JsValue::from(e)),
+    }
+}
+
 fn post_error(text: &str) {
-    let o = message("error");
-    set(&o, "message", &JsValue::from_str(text));
-    post(&o);
+    post_status(&Status::Error {
+        message: text.to_string(),
+    });
 }
 
 fn js_text(e: JsValue) -> String {
@@ -141,12 +150,12 @@ fn wasm_memory_bytes() -> f64 {
 
 fn post_progress(bytes: f64, total: f64, a: &Analyzer) {
     let p = a.progress();
-    let o = message("progress");
-    set(&o, "bytes", &JsValue::from_f64(bytes));
-    set(&o, "total", &JsValue::from_f64(total));
-    set(&o, "packets", &JsValue::from_f64(p.packets as f64));
-    set(&o, "connections", &JsValue::from_f64(p.connections as f64));
-    post(&o);
+    post_status(&Status::Progress {
+        bytes,
+        total,
+        packets: p.packets as f64,
+        connections: p.connections as f64,
+    });
 }
 
 fn analyze(blob: &Blob, keylogs: &[Blob]) -> Result<(), String> {
@@ -178,7 +187,7 @@ fn analyze(blob: &Blob, keylogs: &[Blob]) -> Result<(), String> {
     }
     drop(buf);
     // Everything is read; building the report (and the explanations) comes next.
-    post(&message("finishing"));
+    post_status(&Status::Finishing);
     let report = analyzer.finish();
     let parts = codec::encode_all(&report)?;
     let mut parts = parts.into_iter();
@@ -188,20 +197,13 @@ fn analyze(blob: &Blob, keylogs: &[Blob]) -> Result<(), String> {
     for part in parts {
         post_bytes("connections", &part);
     }
-    let o = message("done");
-    set(&o, "ms", &JsValue::from_f64(now() - started));
-    set(
-        &o,
-        "connections",
-        &JsValue::from_f64(report.connections.len() as f64),
-    );
-    set(
-        &o,
-        "wasm_memory_bytes",
-        &JsValue::from_f64(wasm_memory_bytes()),
-    );
+    let done = Status::Done {
+        ms: now() - started,
+        connections: report.connections.len() as f64,
+        wasm_memory_bytes: wasm_memory_bytes(),
+    };
     LAST.with(|l| *l.borrow_mut() = Some(report));
-    post(&o);
+    post_status(&done);
     Ok(())
 }
 

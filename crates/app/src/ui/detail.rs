@@ -5,6 +5,7 @@ use super::list::mini_bar;
 use crate::format;
 use crate::model::Model;
 use crate::waterfall;
+use connscope_core::explain::cards::{self, ConceptCard};
 use connscope_core::report::{Connection, Explanation};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
@@ -50,6 +51,52 @@ fn conn_link(m: &Model, id: u32, on_select: &Callback<u32>) -> Html {
     }
 }
 
+/// Text with `code` spans (the cards write Wireshark filters between backticks).
+fn with_code(text: &str) -> Html {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                html! { <code>{ part.to_string() }</code> }
+            } else {
+                html! { { part.to_string() } }
+            }
+        })
+        .collect()
+}
+
+fn card_anchor(cause: &str) -> String {
+    format!("concept-{cause}")
+}
+
+/// The concept card of a cause: what it is, why browsers do it, how to see it in Wireshark.
+fn concept_card(cause: &str) -> Html {
+    thread_local! {
+        static CARDS: Vec<ConceptCard> = cards::all();
+    }
+    CARDS.with(|cards| {
+        let Some(card) = cards.iter().find(|c| c.id == cause) else {
+            return html! {};
+        };
+        html! {
+            <section class="concept-card" id={card_anchor(cause)} data-testid="concept-card" data-cause={card.id.clone()}
+                     aria-labelledby="concept-title">
+                <h3 id="concept-title">{ format!("Concept: {}", card.title) }</h3>
+                <h4>{ "What it is" }</h4>
+                <p>{ with_code(&card.what) }</p>
+                <h4>{ "Why browsers do it" }</h4>
+                <p>{ with_code(&card.why) }</p>
+                <h4>{ "See it in Wireshark" }</h4>
+                <p>{ with_code(&card.wireshark) }</p>
+                if !card.numbers.is_empty() {
+                    <h4>{ "Numbers" }</h4>
+                    <ul class="card-numbers">{ for card.numbers.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
+                }
+            </section>
+        }
+    })
+}
+
 fn explanation(m: &Model, e: &Explanation, on_select: &Callback<u32>) -> Html {
     let evidence: Html = e
         .evidence
@@ -71,10 +118,25 @@ fn explanation(m: &Model, e: &Explanation, on_select: &Callback<u32>) -> Html {
             }
         })
         .collect();
+    let anchor = card_anchor(&e.cause);
+    // Scrolls the panel, not the page's URL: the app keeps no state in the fragment.
+    let to_card = {
+        let anchor = anchor.clone();
+        Callback::from(move |ev: MouseEvent| {
+            ev.prevent_default();
+            if let Some(card) = super::dom::document().get_element_by_id(&anchor) {
+                card.scroll_into_view();
+            }
+        })
+    };
     html! {
+        <>
         <section class="explanation" data-testid="explanation">
             <h3>{ "Why this connection exists" }</h3>
-            <p class="ex-headline">{ e.headline.clone() }</p>
+            <p class="ex-headline-line">
+                <a class="ex-headline" href={format!("#{anchor}")} onclick={to_card} data-testid="headline-card-link"
+                   title="What this means: the concept card below">{ e.headline.clone() }</a>
+            </p>
             if !e.details.is_empty() { <p class="ex-details">{ e.details.clone() }</p> }
             <p class="ex-meta">
                 <span class={classes!("badge", format!("conf-{}", e.confidence))}>{ format!("{} confidence", e.confidence) }</span>
@@ -101,6 +163,8 @@ fn explanation(m: &Model, e: &Explanation, on_select: &Callback<u32>) -> Html {
                 </dl>
             }
         </section>
+        { concept_card(&e.cause) }
+        </>
     }
 }
 

@@ -94,6 +94,15 @@ pub async fn fetch_blob(url: &str) -> Result<Blob, String> {
     Ok(blob.unchecked_into())
 }
 
+/// The first `n` bytes of a file (to tell a capture from a key log without reading it whole).
+pub async fn read_head(blob: &Blob, n: i32) -> Result<Vec<u8>, String> {
+    let part = blob.slice_with_i32_and_i32(0, n).map_err(|e| js_text(&e))?;
+    let buf = JsFuture::from(part.array_buffer())
+        .await
+        .map_err(|e| js_text(&e))?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
 /// Fetches and parses a same-origin JSON file (relative URL).
 pub async fn fetch_json(url: &str) -> Result<JsValue, String> {
     let resp = fetch(url).await?;

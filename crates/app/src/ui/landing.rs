@@ -8,6 +8,8 @@ use yew::prelude::*;
 #[derive(Clone, PartialEq)]
 pub struct Sample {
     pub file: String,
+    /// The sample's key log (`*.keys`, written by the browser in the lab), if bundled.
+    pub keys: Option<String>,
     pub title: String,
     pub description: String,
     pub bytes: u64,
@@ -19,6 +21,7 @@ pub struct Props {
     pub dragging: bool,
     pub on_pick: Callback<()>,
     pub on_sample: Callback<Sample>,
+    pub on_sample_keys: Callback<Sample>,
 }
 
 #[function_component(Landing)]
@@ -30,6 +33,7 @@ pub fn landing(p: &Props) -> Html {
             <div class={classes!("dropzone", p.dragging.then_some("dragging"))} data-testid="dropzone">
                 <p class="dz-title">{ "Drop a capture here" }</p>
                 <p class="muted">{ "pcap or pcapng, optionally gzip-compressed — any size: it is read in slices" }</p>
+                <p class="muted">{ "Have a TLS key log (SSLKEYLOGFILE)? Drop it with the capture to see inside HTTPS." }</p>
                 <button type="button" class="primary" {onclick} data-testid="pick-file">{ "Choose a file…" }</button>
             </div>
             <p class="privacy" data-testid="privacy">
@@ -45,12 +49,22 @@ pub fn landing(p: &Props) -> Html {
                             let cb = p.on_sample.clone();
                             let sample = s.clone();
                             let onclick = Callback::from(move |_: MouseEvent| cb.emit(sample.clone()));
+                            let with_keys = s.keys.as_ref().map(|_| {
+                                let cb = p.on_sample_keys.clone();
+                                let sample = s.clone();
+                                let onclick = Callback::from(move |_: MouseEvent| cb.emit(sample.clone()));
+                                html! {
+                                    <button type="button" class="sample-keys" {onclick} data-sample-keys={s.file.clone()}
+                                            aria-label={format!("{} with its key log", s.title)}>{ "with key log" }</button>
+                                }
+                            });
                             html! {
                                 <li>
                                     <button type="button" class="sample" {onclick} data-sample={s.file.clone()}>
                                         <span class="sample-title">{ s.title.clone() }</span>
                                         <span class="sample-desc">{ s.description.clone() }</span>
                                     </button>
+                                    { for with_keys }
                                 </li>
                             }
                         }) }

@@ -21,7 +21,7 @@ pub fn mini_bar(c: &Connection, width: f64) -> Html {
         .iter()
         .filter_map(|s| match &s.mark {
             Mark::Phase(st) => {
-                let (y, h) = waterfall::phase_rect(st);
+                let (y, h) = waterfall::phase_rect(s, st);
                 Some(html! {
                     <rect x={format!("{:.1}", s.x)} y={format!("{:.1}", y / 2.0 + 1.0)} width={format!("{:.1}", s.w)}
                           height={format!("{:.1}", h / 2.0 + 1.0)} fill={st.color} />
@@ -89,6 +89,18 @@ pub struct Props {
     pub reset: u64,
 }
 
+/// The connections the selected connection's explanation names as related (e.g. the rejected
+/// attempts before a retry): the list and the waterfall mark them.
+pub fn related_of(m: &Model, selected: Option<u32>) -> Rc<Vec<u32>> {
+    Rc::new(
+        selected
+            .and_then(|id| m.conn(id))
+            .and_then(|c| c.explanation.as_ref())
+            .map(|e| e.related.clone())
+            .unwrap_or_default(),
+    )
+}
+
 pub fn row_dom_id(prefix: &str, i: usize) -> String {
     format!("{prefix}-row-{i}")
 }
@@ -99,6 +111,7 @@ pub fn conn_list(p: &Props) -> Html {
     let rows = p.rows.clone();
     let active = p.active;
     let selected = p.selected;
+    let related = related_of(&p.model, selected);
     let on_active = p.on_active.clone();
     let on_open = p.on_open.clone();
     let render = Callback::from(move |i: usize| -> Html {
@@ -122,7 +135,8 @@ pub fn conn_list(p: &Props) -> Html {
                     "row",
                     "conn",
                     (active == Some(i)).then_some("active"),
-                    (selected == Some(id)).then_some("selected")
+                    (selected == Some(id)).then_some("selected"),
+                    related.contains(&id).then_some("related")
                 );
                 html! {
                     <div class={class} role="option" id={row_dom_id("list", i)} aria-selected={(active == Some(i)).to_string()}
@@ -132,6 +146,7 @@ pub fn conn_list(p: &Props) -> Html {
                         <span class="c-proto">{ c.protocol.clone() }</span>
                         { mini_bar(c, 96.0) }
                         { headline(c) }
+                        if related.contains(&id) { <span class="c-related" title="Related to the selected connection's explanation">{ "related" }</span> }
                         <span class="c-close">{ format::close(c) }</span>
                     </div>
                 }

@@ -12,6 +12,7 @@ mod vscroll;
 mod worker;
 
 use crate::codec::Assembler;
+use crate::files;
 use crate::format;
 use crate::model::{self, Model, Query, Row};
 use crate::svg;
@@ -49,14 +50,26 @@ pub enum Tab {
     Waterfall,
 }
 
+/// What is being analysed: the capture and the key logs given with it (both stay files on this
+/// device; the worker reads them).
+#[derive(Clone)]
+pub struct Source {
+    name: String,
+    blob: Blob,
+    keylogs: Vec<(String, Blob)>,
+}
+
 struct Loaded {
     model: Rc<Model>,
     worker: Option<WorkerHandle>,
     generation: u32,
+    /// Kept so that a key log added later can re-run the analysis.
+    source: Source,
 }
 
 struct Loading {
     name: String,
+    source: Source,
     bytes: f64,
     total: f64,
     packets: u64,
@@ -90,6 +103,7 @@ pub struct App {
     narrow: bool,
     reset: u64,
     file_input: NodeRef,
+    keylog_input: NodeRef,
     /// Callbacks made once, so that views whose other props did not change skip re-rendering.
     cb: Callbacks,
     _resize: EventListener,
@@ -106,11 +120,18 @@ struct Callbacks {
 
 pub enum Msg {
     Pick,
-    Chosen,
-    Dropped(Option<File>),
+    PickKeylog,
+    /// Files chosen in one of the file inputs (`true`: the key log input).
+    Chosen(NodeRef, bool),
+    Dropped(Vec<File>),
+    /// Dropped or chosen files with their first bytes: a capture and/or key logs (`true`: all
+    /// key logs, chosen with "Add key log…").
+    Files(Vec<(File, Vec<u8>)>, bool),
     Drag(bool),
     Sample(Sample),
-    SampleFetched { name: String, blob: Blob },
+    /// A bundled sample together with its key log from the lab.
+    SampleWithKeys(Sample),
+    SampleFetched(Source),
     Failed(String),
     SamplesLoaded(Vec<Sample>),
     Worker(u32, WorkerEvent),
@@ -136,6 +157,7 @@ fn parse_samples(v: &wasm_bindgen::JsValue) -> Vec<Sample> {
         .filter_map(|s| {
             Some(Sample {
                 file: dom::get_str(&s, "file")?,
+                keys: dom::get_str(&s, "keys"),
                 title: dom::get_str(&s, "title").unwrap_or_default(),
                 description: dom::get_str(&s, "description").unwrap_or_default(),
                 bytes: dom::get_f64(&s, "bytes").unwrap_or(0.0) as u64,
@@ -149,7 +171,78 @@ impl App {
         self.loaded.as_ref().map(|l| &l.model)
     }
 
-    fn analyze(&mut self, ctx: &Context<Self>, name: String, blob: Blob) {
+    /// Reads the first bytes of each file, then sorts them into the capture and key logs.
+    fn sniff(&self, ctx: &Context<Self>, files: Vec<File>, keylogs_only: bool) {
+        let link = ctx.link().clone();
+        spawn_local(async move {
+            let mut out = Vec::with_capacity(files.len());
+            for f in files {
+                match dom::read_head(&f, files::SNIFF_BYTES as i32).await {
+                    Ok(head) => out.push((f, head)),
+                    Err(e) => {
+                        return link
+                            .send_message(Msg::Failed(format!("Cannot read {}: {e}", f.name())))
+                    }
+                }
+            }
+            link.send_message(Msg::Files(out, keylogs_only));
+        });
+    }
+
+    /// A capture with key logs, or key logs alone for the capture on screen.
+    fn open_files(&mut self, ctx: &Context<Self>, files: Vec<(File, Vec<u8>)>, keylogs_only: bool) {
+        let named: Vec<(String, Vec<u8>)> =
+            files.iter().map(|(f, h)| (f.name(), h.clone())).collect();
+        let choice = if keylogs_only {
+            files::Choice {
+                capture: None,
+                keylogs: (0..files.len()).collect(),
+            }
+        } else {
+            match files::choose(&named) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.error = Some(e);
+                    return;
+                }
+            }
+        };
+        let keylogs: Vec<(String, Blob)> = choice
+            .keylogs
+            .iter()
+            .map(|&i| (files[i].0.name(), files[i].0.clone().into()))
+            .collect();
+        match choice.capture {
+            Some(i) => {
+                let f = &files[i].0;
+                self.analyze(
+                    ctx,
+                    Source {
+                        name: f.name(),
+                        blob: f.clone().into(),
+                        keylogs,
+                    },
+                );
+            }
+            None => match self.loaded.as_ref().map(|l| l.source.clone()) {
+                Some(mut source) => {
+                    // Added afterwards: the same capture again, with every key log so far.
+                    source.keylogs.extend(keylogs);
+                    self.analyze(ctx, source);
+                }
+                None => {
+                    self.error = Some(
+                        "A key log alone has nothing to decrypt: drop it together with its capture, or open the capture first."
+                            .into(),
+                    )
+                }
+            },
+        }
+    }
+
+    fn analyze(&mut self, ctx: &Context<Self>, source: Source) {
+        let name = source.name.clone();
+        let blob = source.blob.clone();
         self.generation += 1;
         let generation = self.generation;
         let cb = ctx.link().callback(move |e| Msg::Worker(generation, e));
@@ -160,7 +253,8 @@ impl App {
                 return;
             }
         };
-        if let Err(e) = worker.analyze(&blob) {
+        let keylogs: Vec<Blob> = source.keylogs.iter().map(|(_, b)| b.clone()).collect();
+        if let Err(e) = worker.analyze(&blob, &keylogs) {
             self.error = Some(format!("Cannot hand the file to the worker: {e}"));
             return;
         }
@@ -169,6 +263,7 @@ impl App {
         self.selected = None;
         self.loading = Some(Loading {
             name,
+            source,
             bytes: 0.0,
             total: blob.size(),
             packets: 0,
@@ -180,6 +275,29 @@ impl App {
             group_host: Vec::new(),
             worker,
             generation,
+        });
+    }
+
+    fn fetch_sample(&self, ctx: &Context<Self>, s: Sample, with_keys: bool) {
+        let link = ctx.link().clone();
+        spawn_local(async move {
+            let fail = |e: String| Msg::Failed(format!("Cannot load the sample {}: {e}", s.file));
+            let blob = match dom::fetch_blob(&format!("samples/{}", s.file)).await {
+                Ok(b) => b,
+                Err(e) => return link.send_message(fail(e)),
+            };
+            let mut keylogs = Vec::new();
+            if let (true, Some(keys)) = (with_keys, &s.keys) {
+                match dom::fetch_blob(&format!("samples/{keys}")).await {
+                    Ok(b) => keylogs.push((keys.clone(), b)),
+                    Err(e) => return link.send_message(fail(e)),
+                }
+            }
+            link.send_message(Msg::SampleFetched(Source {
+                name: s.file.clone(),
+                blob,
+                keylogs,
+            }));
         });
     }
 
@@ -197,6 +315,7 @@ impl App {
         };
         let Loading {
             name,
+            source,
             total,
             assembler,
             worker,
@@ -206,8 +325,12 @@ impl App {
         } = loading;
         match assembler.finish() {
             Ok(report) => {
-                let model =
-                    Rc::new(Model::new(report, name, total as u64, ms).with_search_texts(search));
+                let keylogs = source.keylogs.iter().map(|(n, _)| n.clone()).collect();
+                let model = Rc::new(
+                    Model::new(report, name, total as u64, ms)
+                        .with_search_texts(search)
+                        .with_keylogs(keylogs),
+                );
                 self.win = Window {
                     origin: model.t0,
                     from: 0.0,
@@ -218,6 +341,7 @@ impl App {
                     model,
                     worker: Some(worker),
                     generation,
+                    source,
                 });
                 self.query = Query::default();
                 self.selected = None;
@@ -429,7 +553,7 @@ impl App {
         let generation = self.loaded.as_ref().map(|l| l.generation).unwrap_or(0);
         html! {
             <div class="results" data-testid="results" data-generation={generation.to_string()}>
-                <Summary model={m.clone()} />
+                <Summary model={m.clone()} on_add_keylog={link.callback(|_| Msg::PickKeylog)} />
                 <Filters model={m.clone()} query={self.query.clone()} {shown} on_change={self.cb.query.clone()} />
                 <div class="tabs" role="tablist" aria-label="Views" onkeydown={on_tabkey}>
                     { tab(Tab::List, "Hosts and connections", "list") }
@@ -507,6 +631,7 @@ impl Component for App {
             narrow: dom::narrow(),
             reset: 0,
             file_input: NodeRef::default(),
+            keylog_input: NodeRef::default(),
             cb,
             _resize: resize,
         }
@@ -520,27 +645,39 @@ impl Component for App {
                 }
                 false
             }
-            Msg::Chosen => {
-                let input = self.file_input.cast::<HtmlInputElement>();
-                let file = input
+            Msg::PickKeylog => {
+                if let Some(input) = self.keylog_input.cast::<HtmlInputElement>() {
+                    input.click();
+                }
+                false
+            }
+            Msg::Chosen(input, keylogs_only) => {
+                let input = input.cast::<HtmlInputElement>();
+                let files = input
                     .as_ref()
                     .and_then(|i| i.files())
-                    .and_then(|f| f.get(0));
-                if let Some(f) = file {
-                    self.analyze(ctx, f.name(), f.into());
+                    .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                if !files.is_empty() {
+                    self.sniff(ctx, files, keylogs_only);
                 }
                 if let Some(i) = input {
                     // Choosing the same file again must fire `change` again.
                     i.set_value("");
                 }
+                false
+            }
+            Msg::Dropped(files) => {
+                self.dragging = false;
+                if files.is_empty() {
+                    self.error = Some("Nothing to open: drop a capture file.".into());
+                } else {
+                    self.sniff(ctx, files, false);
+                }
                 true
             }
-            Msg::Dropped(file) => {
-                self.dragging = false;
-                match file {
-                    Some(f) => self.analyze(ctx, f.name(), f.into()),
-                    None => self.error = Some("Nothing to open: drop a capture file.".into()),
-                }
+            Msg::Files(files, keylogs_only) => {
+                self.open_files(ctx, files, keylogs_only);
                 true
             }
             Msg::Drag(on) => {
@@ -549,23 +686,15 @@ impl Component for App {
                 changed
             }
             Msg::Sample(s) => {
-                let link = ctx.link().clone();
-                spawn_local(async move {
-                    match dom::fetch_blob(&format!("samples/{}", s.file)).await {
-                        Ok(blob) => link.send_message(Msg::SampleFetched {
-                            name: s.file.clone(),
-                            blob,
-                        }),
-                        Err(e) => link.send_message(Msg::Failed(format!(
-                            "Cannot load the sample {}: {e}",
-                            s.file
-                        ))),
-                    }
-                });
+                self.fetch_sample(ctx, s, false);
                 false
             }
-            Msg::SampleFetched { name, blob } => {
-                self.analyze(ctx, name, blob);
+            Msg::SampleWithKeys(s) => {
+                self.fetch_sample(ctx, s, true);
+                false
+            }
+            Msg::SampleFetched(source) => {
+                self.analyze(ctx, source);
                 true
             }
             Msg::Failed(e) => {
@@ -671,19 +800,23 @@ impl Component for App {
         });
         let ondrop = link.callback(|e: DragEvent| {
             e.prevent_default();
-            Msg::Dropped(
-                e.data_transfer()
-                    .and_then(|dt| dt.files())
-                    .and_then(|f| f.get(0)),
-            )
+            let files = e
+                .data_transfer()
+                .and_then(|dt| dt.files())
+                .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+                .unwrap_or_default();
+            Msg::Dropped(files)
         });
         let busy = self.loading.is_some();
+        let file_input = self.file_input.clone();
+        let keylog_input = self.keylog_input.clone();
         let content = if let Some(l) = &self.loading {
             self.view_progress(ctx, l)
         } else if let Some(m) = self.model() {
             self.view_results(ctx, m)
         } else {
-            html! { <Landing samples={self.samples.clone()} dragging={self.dragging} on_pick={link.callback(|_| Msg::Pick)} on_sample={link.callback(Msg::Sample)} /> }
+            html! { <Landing samples={self.samples.clone()} dragging={self.dragging} on_pick={link.callback(|_| Msg::Pick)}
+            on_sample={link.callback(Msg::Sample)} on_sample_keys={link.callback(Msg::SampleWithKeys)} /> }
         };
         html! {
             <div class={classes!("app", self.dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
@@ -698,13 +831,17 @@ impl Component for App {
                     if self.loaded.is_some() && !busy {
                         <nav class="actions" aria-label="File actions">
                             <button type="button" onclick={link.callback(|_| Msg::Pick)} data-testid="open-another">{ "Open…" }</button>
+                            <button type="button" onclick={link.callback(|_| Msg::PickKeylog)} data-testid="add-keylog"
+                                    title="A TLS key log (SSLKEYLOGFILE) for this capture: its TLS and QUIC connections are decrypted on this device">{ "Add key log…" }</button>
                             <button type="button" onclick={link.callback(|_| Msg::ExportJson)} data-testid="export-json">{ "Export JSON" }</button>
                             <button type="button" onclick={link.callback(|_| Msg::ExportSvg)} data-testid="export-svg">{ "Export SVG" }</button>
                         </nav>
                     }
                 </header>
-                <input type="file" ref={self.file_input.clone()} class="visually-hidden" tabindex="-1" aria-hidden="true"
-                       data-testid="file-input" onchange={link.callback(|_: Event| Msg::Chosen)} />
+                <input type="file" multiple=true ref={self.file_input.clone()} class="visually-hidden" tabindex="-1" aria-hidden="true"
+                       data-testid="file-input" onchange={link.callback(move |_: Event| Msg::Chosen(file_input.clone(), false))} />
+                <input type="file" multiple=true ref={self.keylog_input.clone()} class="visually-hidden" tabindex="-1" aria-hidden="true"
+                       data-testid="keylog-input" onchange={link.callback(move |_: Event| Msg::Chosen(keylog_input.clone(), true))} />
                 if let Some(e) = &self.error {
                     <div class="banner error" role="alert" data-testid="error">
                         <span>{ e.clone() }</span>

@@ -9,6 +9,7 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub model: Rc<Model>,
+    pub on_add_keylog: Callback<()>,
 }
 
 fn item(label: &str, testid: &str, value: Html) -> Html {
@@ -62,6 +63,25 @@ pub fn summary(p: &Props) -> Html {
         _ => html! { "–" },
     };
     let warnings: u64 = r.warnings.iter().map(|w| w.count).sum();
+    let (encrypted, decrypted) = m.decryption();
+    let secrets_from = if !m.keylogs.is_empty() {
+        Some(format!("key log {}", m.keylogs.join(", ")))
+    } else if cap.decryption_secrets > 0 {
+        Some("the capture's own secrets (pcapng)".to_string())
+    } else {
+        None
+    };
+    let decryption = match secrets_from {
+        Some(from) => html! {
+            <><span class="num">{ format!("{decrypted} of {encrypted}") }</span>{ " TLS/QUIC connections decrypted" }
+            <span class="muted">{ format!(" with {from}") }</span></>
+        },
+        None => {
+            html! { <span class="muted">{ "none: contents stay encrypted. Add the browser's key log to see inside." }</span> }
+        }
+    };
+    let add = p.on_add_keylog.clone();
+    let on_add = Callback::from(move |_: MouseEvent| add.emit(()));
     html! {
         <section class="summary" aria-labelledby="summary-title">
             <h2 id="summary-title" class="visually-hidden">{ "Capture summary" }</h2>
@@ -76,6 +96,11 @@ pub fn summary(p: &Props) -> Html {
                     if !kinds.is_empty() { <span class="muted">{ format!(" ({})", kinds.join(", ")) }</span> }</>
                 }) }
                 { item("Hosts", "summary-hosts", html! { <span class="num">{ format::count(r.hosts.len() as u64) }</span> }) }
+                if encrypted > 0 {
+                    { item("Decryption", "summary-decryption", html! {
+                        <>{ decryption }{ " " }<button type="button" class="link" onclick={on_add}>{ "Add key log…" }</button></>
+                    }) }
+                }
                 { item("Warnings", "summary-warnings", html! { <span class="num">{ format::count(warnings) }</span> }) }
                 { item("Analysed", "summary-analysed", html! { <span class="muted">{ format!("in {} on this device", format::ms(m.analysis_ms / 1000.0)) }</span> }) }
             </dl>

@@ -105,8 +105,10 @@ pub fn shapes_html(shapes: &[Shape]) -> Html {
                 <rect x={format!("{:.1}", s.x)} y={format!("{:.1}", geom::LIFE_Y - 0.5)} width={format!("{:.1}", s.w)} height="1" fill={waterfall::LIFE_COLOR} />
             },
             Mark::Phase(st) => {
-                let (y, h) = waterfall::phase_rect(st);
-                html! { <rect class={format!("ph ph-{}", st.kind)} x={format!("{:.1}", s.x)} y={y.to_string()} width={format!("{:.1}", s.w)} height={h.to_string()} fill={st.color} /> }
+                let (y, h) = waterfall::phase_rect(s, st);
+                let class = classes!("ph", format!("ph-{}", st.kind), s.exchange.is_some().then_some("ph-req"));
+                let exchange = s.exchange.map(|e| e.to_string());
+                html! { <rect {class} data-exchange={exchange} x={format!("{:.1}", s.x)} y={format!("{y:.2}")} width={format!("{:.1}", s.w)} height={format!("{h:.2}")} fill={st.color} /> }
             }
             Mark::Tick { from } => {
                 let c = if *from == Side::Client { waterfall::TICK_CLIENT_COLOR } else { waterfall::TICK_SERVER_COLOR };
@@ -315,6 +317,7 @@ impl Component for Timeline {
         let rows = p.rows.clone();
         let active = p.active;
         let selected = p.selected;
+        let related = super::list::related_of(&p.model, selected);
         let render = Callback::from(move |i: usize| -> Html {
             match rows[i] {
                 Row::Group { group, shown } => {
@@ -329,7 +332,8 @@ impl Component for Timeline {
                         "wrow",
                         "conn",
                         (active == Some(i)).then_some("active"),
-                        (selected == Some(id)).then_some("selected")
+                        (selected == Some(id)).then_some("selected"),
+                        related.contains(&id).then_some("related")
                     );
                     html! {
                         <div class={class} role="option" id={row_dom_id("wf", i)} aria-selected={(active == Some(i)).to_string()}
@@ -338,6 +342,7 @@ impl Component for Timeline {
                                 <span class="c-stream">{ format!("#{}", c.stream) }</span>
                                 <span class="c-port">{ format!(":{}", c.client.port) }</span>
                                 <span class="c-proto">{ c.protocol.clone() }</span>
+                                if related.contains(&id) { <span class="c-related" title="Related to the selected connection's explanation">{ "related" }</span> }
                             </div>
                             <svg class="w-track" data-row={i.to_string()} width={format!("{tw:.0}")} height={geom::ROW_H.to_string()}
                                  aria-label={format!("#{} from {} to {}", c.stream, format::offset(c.start, model.t0), format::offset(c.end, model.t0))}>
@@ -376,15 +381,16 @@ impl Component for Timeline {
         });
         let onpointerleave = link.callback(|_: PointerEvent| Msg::Leave);
         let onpointercancel = link.callback(|_: PointerEvent| Msg::Leave);
-        let onpointerdown = link.batch_callback(|e: PointerEvent| {
+        let body = self.body.clone();
+        let onpointerdown = link.batch_callback(move |e: PointerEvent| {
             if e.button() != 0 {
                 return None;
             }
             let (row, _) = track_at(&e);
-            if let Some(t) = e
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            {
+            // Capture on the body itself: Yew delegates events from its root, so the event's
+            // `currentTarget` is that root, and capturing there would route the pointerup past
+            // this component.
+            if let Some(t) = body.cast::<web_sys::Element>() {
                 let _ = t.set_pointer_capture(e.pointer_id());
             }
             Some(Msg::Down {

@@ -1,6 +1,7 @@
 //! The page's side of the analysis worker (`web/worker.js` + the `connscope-worker` wasm).
 
-use super::dom::{get, get_f64, get_str, js_text};
+use super::dom::{get, get_str, js_text};
+use crate::messages::Status;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -52,29 +53,32 @@ impl WorkerHandle {
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let data = e.data();
             let event = match get_str(&data, "type").as_deref() {
-                Some("ready") => WorkerEvent::Ready,
-                Some("progress") => WorkerEvent::Progress {
-                    bytes: get_f64(&data, "bytes").unwrap_or(0.0),
-                    total: get_f64(&data, "total").unwrap_or(0.0),
-                    packets: get_f64(&data, "packets").unwrap_or(0.0) as u64,
-                    connections: get_f64(&data, "connections").unwrap_or(0.0) as u64,
-                },
-                Some("finishing") => WorkerEvent::Finishing,
                 Some("head") => WorkerEvent::Head(bytes(&data)),
                 Some("connections") => WorkerEvent::Connections(bytes(&data)),
-                Some("done") => WorkerEvent::Done {
-                    ms: get_f64(&data, "ms").unwrap_or(0.0),
-                },
                 Some("json") => match get(&data, "data").dyn_into::<Uint8Array>() {
                     Ok(a) => WorkerEvent::Json(a),
                     Err(_) => WorkerEvent::Error("the worker sent no JSON".into()),
                 },
-                Some("error") => WorkerEvent::Error(
-                    get_str(&data, "message").unwrap_or_else(|| "unknown error".into()),
-                ),
-                other => {
-                    WorkerEvent::Error(format!("unexpected message from the worker: {other:?}"))
-                }
+                other => match serde_wasm_bindgen::from_value::<Status>(data) {
+                    Ok(Status::Ready) => WorkerEvent::Ready,
+                    Ok(Status::Progress {
+                        bytes,
+                        total,
+                        packets,
+                        connections,
+                    }) => WorkerEvent::Progress {
+                        bytes,
+                        total,
+                        packets: packets as u64,
+                        connections: connections as u64,
+                    },
+                    Ok(Status::Finishing) => WorkerEvent::Finishing,
+                    Ok(Status::Done { ms, .. }) => WorkerEvent::Done { ms },
+                    Ok(Status::Error { message }) => WorkerEvent::Error(message),
+                    Err(e) => WorkerEvent::Error(format!(
+                        "unexpected message from the worker ({other:?}): {e}"
+                    )),
+                },
             };
             cb.emit(event);
         });
@@ -107,10 +111,15 @@ impl WorkerHandle {
         self.worker.post_message(&o).map_err(|e| js_text(&e))
     }
 
-    /// Starts the analysis of a file (a `File` or a fetched sample `Blob`): the worker reads it
-    /// itself, slice by slice.
-    pub fn analyze(&self, blob: &Blob) -> Result<(), String> {
-        self.post("analyze", Some(("file", blob.as_ref())))
+    /// Starts the analysis of a file (a `File` or a fetched sample `Blob`) with the key logs for
+    /// its TLS and QUIC connections: the worker reads them itself, the capture slice by slice.
+    pub fn analyze(&self, blob: &Blob, keylogs: &[Blob]) -> Result<(), String> {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"type".into(), &JsValue::from_str("analyze"));
+        let _ = Reflect::set(&o, &"file".into(), blob.as_ref());
+        let list: js_sys::Array = keylogs.iter().collect();
+        let _ = Reflect::set(&o, &"keylogs".into(), &list);
+        self.worker.post_message(&o).map_err(|e| js_text(&e))
     }
 
     pub fn export_json(&self) -> Result<(), String> {

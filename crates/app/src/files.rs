@@ -1,0 +1,171 @@
+//! What the user dropped or picked: the capture, and key logs for its TLS and QUIC connections.
+//! The page looks at the first bytes of each file only; the worker reads them whole.
+
+/// What a dropped file is taken for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// pcap, pcapng or gzip: the core reads it (and names the problem if it is none of these).
+    Capture,
+    /// An NSS key log (`SSLKEYLOGFILE`).
+    KeyLog,
+}
+
+/// Bytes the page reads from each file to tell the two apart.
+pub const SNIFF_BYTES: usize = 16;
+
+const CAPTURE_MAGICS: [[u8; 4]; 7] = [
+    [0xd4, 0xc3, 0xb2, 0xa1], // pcap, µs, little-endian
+    [0xa1, 0xb2, 0xc3, 0xd4], // pcap, µs, big-endian
+    [0x4d, 0x3c, 0xb2, 0xa1], // pcap, ns, little-endian
+    [0xa1, 0xb2, 0x3c, 0x4d], // pcap, ns, big-endian
+    [0x0a, 0x0d, 0x0d, 0x0a], // pcapng section header
+    [0x34, 0xcd, 0xb2, 0xa1], // pcap, modified (Kuznetzov), little-endian
+    [0xa1, 0xb2, 0xcd, 0x34], // pcap, modified, big-endian
+];
+
+/// Line labels of the NSS key log format (the first word of every line).
+const KEYLOG_LABELS: [&str; 9] = [
+    "CLIENT_RANDOM",
+    "CLIENT_EARLY_TRAFFIC_SECRET",
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    "CLIENT_TRAFFIC_SECRET_0",
+    "SERVER_TRAFFIC_SECRET_0",
+    "EARLY_EXPORTER_SECRET",
+    "EXPORTER_SECRET",
+    "RSA ",
+];
+
+/// Tells a capture from a key log by the file's first bytes, then its name. Anything that is
+/// neither is handed to the core as a capture, whose error then says what the file looks like.
+pub fn classify(name: &str, head: &[u8]) -> Kind {
+    if head.len() >= 2 && head[..2] == [0x1f, 0x8b] {
+        return Kind::Capture;
+    }
+    if head.len() >= 4 && CAPTURE_MAGICS.iter().any(|m| head[..4] == *m) {
+        return Kind::Capture;
+    }
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    let labelled = KEYLOG_LABELS.iter().any(|label| {
+        let n = label.len().min(text.len());
+        n >= 3 && label.as_bytes()[..n] == text.as_bytes()[..n]
+    });
+    let lower = name.to_ascii_lowercase();
+    let named = [".keys", ".keylog", ".key", ".log", ".txt"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        || lower.contains("keylog");
+    // NSS writes this comment as the first line of its key logs.
+    let nss_header = text.starts_with("# SSL/TLS secre");
+    if labelled || nss_header || (named && (text.starts_with('#') || text.is_empty())) {
+        Kind::KeyLog
+    } else {
+        Kind::Capture
+    }
+}
+
+/// The capture and the key logs among the chosen files (by index), or what is wrong with the
+/// choice.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub capture: Option<usize>,
+    pub keylogs: Vec<usize>,
+}
+
+pub fn choose(files: &[(String, Vec<u8>)]) -> Result<Choice, String> {
+    let mut captures = Vec::new();
+    let mut keylogs = Vec::new();
+    for (i, (name, head)) in files.iter().enumerate() {
+        match classify(name, head) {
+            Kind::Capture => captures.push(i),
+            Kind::KeyLog => keylogs.push(i),
+        }
+    }
+    if captures.len() > 1 {
+        let names: Vec<&str> = captures.iter().map(|&i| files[i].0.as_str()).collect();
+        return Err(format!(
+            "Open one capture at a time (with its key log, if you have one): {} look like captures.",
+            names.join(", ")
+        ));
+    }
+    if captures.is_empty() && keylogs.is_empty() {
+        return Err("Nothing to open: drop a capture file.".into());
+    }
+    Ok(Choice {
+        capture: captures.first().copied(),
+        keylogs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn head(path: &str) -> Vec<u8> {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path);
+        let b = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        b[..SNIFF_BYTES.min(b.len())].to_vec()
+    }
+
+    #[test]
+    fn captures_and_key_logs_from_the_lab() {
+        let pcap = "tests/lab/captures/h2-30-images.pcap";
+        let keys = "tests/lab/captures/h2-30-images.keys";
+        assert_eq!(classify("h2-30-images.pcap", &head(pcap)), Kind::Capture);
+        assert_eq!(classify("h2-30-images.keys", &head(keys)), Kind::KeyLog);
+        // The label decides, not the name.
+        assert_eq!(classify("secrets.bin", &head(keys)), Kind::KeyLog);
+        assert_eq!(classify("capture.txt", &head(pcap)), Kind::Capture);
+    }
+
+    #[test]
+    fn odd_files() {
+        assert_eq!(classify("a.pcap.gz", &[0x1f, 0x8b, 8, 0]), Kind::Capture);
+        assert_eq!(
+            classify("x.pcapng", &[0x0a, 0x0d, 0x0d, 0x0a, 0]),
+            Kind::Capture
+        );
+        assert_eq!(
+            classify(
+                "keys.log",
+                b"# SSL/TLS secrets log file, generated by NSS\n"
+            ),
+            Kind::KeyLog
+        );
+        assert_eq!(
+            classify("sslkeylog", b"\xef\xbb\xbfCLIENT_RANDOM 00"),
+            Kind::KeyLog
+        );
+        // A PNG or an HTML page goes to the core, which says what it is.
+        assert_eq!(classify("cat.png", b"\x89PNG\r\n\x1a\n"), Kind::Capture);
+        assert_eq!(classify("notes.txt", b"hello there"), Kind::Capture);
+        assert_eq!(classify("empty.pcap", b""), Kind::Capture);
+    }
+
+    #[test]
+    fn one_capture_at_a_time() {
+        let pcap = (String::from("a.pcap"), vec![0xd4, 0xc3, 0xb2, 0xa1]);
+        let keys = (String::from("a.keys"), b"CLIENT_RANDOM ab".to_vec());
+        assert_eq!(
+            choose(&[keys.clone(), pcap.clone()]),
+            Ok(Choice {
+                capture: Some(1),
+                keylogs: vec![0]
+            })
+        );
+        assert_eq!(
+            choose(std::slice::from_ref(&keys)),
+            Ok(Choice {
+                capture: None,
+                keylogs: vec![0]
+            })
+        );
+        let two = choose(&[pcap.clone(), (String::from("b.pcap"), pcap.1.clone())]);
+        assert!(two.unwrap_err().contains("a.pcap, b.pcap"));
+        assert!(choose(&[]).is_err());
+    }
+}
