@@ -108,9 +108,12 @@ test('a 200 MB capture loads in the worker with a moving progress bar and a free
     await page.screenshot({ path: path.join(ARTIFACTS, 'big-waterfall.png') });
 
     const longest = (ts) => Math.max(0, ...ts.map((t) => t.duration));
+    const wasmMemory = Number(await page.getAttribute('[data-testid=summary-analysed] [data-wasm-memory]', 'data-wasm-memory'));
+    assert.ok(wasmMemory > 0, 'the summary knows the worker\'s memory');
     const metrics = {
       file_bytes: size,
       connections,
+      wasm_memory_bytes: wasmMemory,
       load_ms: loadMs,
       load_mb_per_s: +(size / 1e6 / (loadMs / 1000)).toFixed(1),
       progress_values: distinct.length,

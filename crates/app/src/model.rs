@@ -32,6 +32,8 @@ pub struct Model {
     pub analysis_ms: f64,
     /// Names of the key logs the analysis used (their contents stay in the worker).
     pub keylogs: Vec<String>,
+    /// The analysis worker's wasm memory when it finished.
+    pub wasm_memory_bytes: f64,
 }
 
 /// Views compare models by identity: a model never changes once built.
@@ -103,6 +105,7 @@ impl Model {
             haystack: OnceCell::new(),
             analysis_ms,
             keylogs: Vec::new(),
+            wasm_memory_bytes: 0.0,
         }
     }
 
@@ -117,6 +120,11 @@ impl Model {
 
     pub fn with_keylogs(mut self, names: Vec<String>) -> Model {
         self.keylogs = names;
+        self
+    }
+
+    pub fn with_wasm_memory(mut self, bytes: f64) -> Model {
+        self.wasm_memory_bytes = bytes;
         self
     }
 

@@ -309,7 +309,7 @@ impl App {
         self.reset += 1;
     }
 
-    fn finish_loading(&mut self, ms: f64) {
+    fn finish_loading(&mut self, ms: f64, wasm_memory_bytes: f64) {
         let Some(loading) = self.loading.take() else {
             return;
         };
@@ -329,7 +329,8 @@ impl App {
                 let model = Rc::new(
                     Model::new(report, name, total as u64, ms)
                         .with_search_texts(search)
-                        .with_keylogs(keylogs),
+                        .with_keylogs(keylogs)
+                        .with_wasm_memory(wasm_memory_bytes),
                 );
                 self.win = Window {
                     origin: model.t0,
@@ -404,8 +405,11 @@ impl App {
                         false
                     })
                 }
-                WorkerEvent::Done { ms } => {
-                    self.finish_loading(ms);
+                WorkerEvent::Done {
+                    ms,
+                    wasm_memory_bytes,
+                } => {
+                    self.finish_loading(ms, wasm_memory_bytes);
                     return true;
                 }
                 WorkerEvent::Json(_) => Ok(false),

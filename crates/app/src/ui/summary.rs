@@ -102,7 +102,8 @@ pub fn summary(p: &Props) -> Html {
                     }) }
                 }
                 { item("Warnings", "summary-warnings", html! { <span class="num">{ format::count(warnings) }</span> }) }
-                { item("Analysed", "summary-analysed", html! { <span class="muted">{ format!("in {} on this device", format::ms(m.analysis_ms / 1000.0)) }</span> }) }
+                { item("Analysed", "summary-analysed", html! { <span class="muted" data-wasm-memory={m.wasm_memory_bytes.to_string()}>{ format!("in {} on this device{}", format::ms(m.analysis_ms / 1000.0),
+                    if m.wasm_memory_bytes > 0.0 { format!(", {} of memory", format::bytes(m.wasm_memory_bytes as u64)) } else { String::new() }) }</span> }) }
             </dl>
             if let Some(e) = &r.error {
                 <div class="read-error" role="alert" data-testid="read-error">

@@ -23,6 +23,8 @@ pub enum WorkerEvent {
     Connections(Vec<u8>),
     Done {
         ms: f64,
+        /// Size of the worker's wasm memory at the end (it never shrinks: the analysis' peak).
+        wasm_memory_bytes: f64,
     },
     Json(Uint8Array),
     Error(String),
@@ -73,7 +75,14 @@ impl WorkerHandle {
                         connections: connections as u64,
                     },
                     Ok(Status::Finishing) => WorkerEvent::Finishing,
-                    Ok(Status::Done { ms, .. }) => WorkerEvent::Done { ms },
+                    Ok(Status::Done {
+                        ms,
+                        wasm_memory_bytes,
+                        ..
+                    }) => WorkerEvent::Done {
+                        ms,
+                        wasm_memory_bytes,
+                    },
                     Ok(Status::Error { message }) => WorkerEvent::Error(message),
                     Err(e) => WorkerEvent::Error(format!(
                         "unexpected message from the worker ({other:?}): {e}"
