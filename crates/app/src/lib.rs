@@ -2,7 +2,7 @@
 //!
 //! - `connscope-app` (`src/main.rs`): the Yew single-page app. It never parses captures itself.
 //! - `connscope-worker` (`src/bin/worker.rs`): the Web Worker. It reads the dropped file in slices
-//!   (`Blob.slice`, 4 MiB at a time), feeds `connscope_core::Analyzer`, posts progress, and sends
+//!   (`Blob.slice`, 16 MiB at a time), feeds `connscope_core::Analyzer`, posts progress, and sends
 //!   the finished report back in postcard-encoded, transferred buffers (see [`codec`]).
 //!
 //! The modules below the UI are plain Rust and tested natively (`cargo test -p connscope-app`):

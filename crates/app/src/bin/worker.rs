@@ -5,13 +5,13 @@
 //! - `{type: "analyze", file: Blob, keylogs?: [Blob]}`: first hands every key log to
 //!   `Analyzer::add_keylog` (the secrets live in this worker's memory only, and only until the
 //!   next analysis; the report never contains them), then reads the capture in [`CHUNK`]-sized
-//!   slices (`Blob.slice` + `FileReaderSync.readAsArrayBuffer`: a dedicated worker may read
-//!   synchronously, so no promise and no event-loop turn per slice), feeds each to `Analyzer::feed`, and
+//!   slices (`Blob.slice` + `arrayBuffer()`, the next slice is read while the current one is
+//!   analysed), feeds each to `Analyzer::feed`, and
 //!   posts `{type: "progress", bytes, total, packets, connections}` after each;
 //!   `{type: "finishing"}` once the last slice is in; then `{type: "head", data}`,
 //!   `{type: "connections", data}`… (postcard, transferred, see `connscope_app::codec`) and
 //!   `{type: "done", ms, connections, wasm_memory_bytes}`. A 1 GB capture is never whole in
-//!   memory: only the slice being analysed.
+//!   memory: only the slice being analysed and the next one.
 //! - `{type: "export"}`: posts `{type: "json", data}`: the report as the CLI's
 //!   `connscope analyze FILE --json` prints it (pretty `serde_json`, trailing newline).
 //!
@@ -27,10 +27,13 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, DedicatedWorkerGlobalScope};
 
-/// Slice size: a few MB keeps memory flat and progress smooth; larger slices barely speed up.
-const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
+/// Slice size. Chromium reads a 1 GB file at ~400 MB/s in 4 MiB slices and ~750 MB/s in
+/// 16 MiB ones (per-slice overhead; measured in a worker, `docs/benchmarks.md`); 16 MiB keeps
+/// memory modest (this buffer plus the slice being read) and progress smooth.
+const CHUNK: f64 = 16.0 * 1024.0 * 1024.0;
 
 thread_local! {
     /// The last finished report, kept for the JSON export.
@@ -109,11 +112,11 @@ pub fn handle(msg: JsValue) {
                 .map(|a| a.iter().filter_map(|k| k.dyn_into::<Blob>().ok()).collect())
                 .unwrap_or_default();
             match file.and_then(|f| f.dyn_into::<Blob>().ok()) {
-                Some(blob) => {
-                    if let Err(e) = analyze(&blob, &keylogs) {
+                Some(blob) => spawn_local(async move {
+                    if let Err(e) = analyze(blob, keylogs).await {
                         post_error(&e);
                     }
-                }
+                }),
                 None => post_error("analyze: no file in the message"),
             }
         }
@@ -122,16 +125,15 @@ pub fn handle(msg: JsValue) {
     }
 }
 
-/// Reads `[start, end)` of a blob synchronously into `buf` (resized to what was read).
-fn read(
-    reader: &FileReaderSync,
-    blob: &Blob,
-    start: f64,
-    end: f64,
-    buf: &mut Vec<u8>,
-) -> Result<(), String> {
+/// Starts reading `[start, end)` of a blob; the browser reads it while the worker analyses.
+fn read(blob: &Blob, start: f64, end: f64) -> Result<JsFuture, String> {
     let part = blob.slice_with_f64_and_f64(start, end).map_err(js_text)?;
-    let data = reader.read_as_array_buffer(&part).map_err(js_text)?;
+    Ok(JsFuture::from(part.array_buffer()))
+}
+
+/// Waits for a read and copies its bytes into `buf` (resized to what was read).
+async fn take(read: JsFuture, buf: &mut Vec<u8>) -> Result<(), String> {
+    let data = read.await.map_err(js_text)?;
     let arr = Uint8Array::new(&data);
     buf.resize(arr.length() as usize, 0);
     arr.copy_to(buf);
@@ -158,16 +160,15 @@ fn post_progress(bytes: f64, total: f64, a: &Analyzer) {
     });
 }
 
-fn analyze(blob: &Blob, keylogs: &[Blob]) -> Result<(), String> {
+async fn analyze(blob: Blob, keylogs: Vec<Blob>) -> Result<(), String> {
     LAST.with(|l| l.borrow_mut().take());
     let started = now();
     let total = blob.size();
-    let reader =
-        FileReaderSync::new().map_err(|e| format!("cannot read files here: {}", js_text(e)))?;
     let mut analyzer = Analyzer::new();
     let mut buf: Vec<u8> = Vec::new();
-    for k in keylogs {
-        read(&reader, k, 0.0, k.size(), &mut buf)
+    for k in &keylogs {
+        take(read(k, 0.0, k.size())?, &mut buf)
+            .await
             .map_err(|e| format!("cannot read the key log: {e}"))?;
         analyzer.add_keylog(&buf);
         // The secrets now live in the analyzer only.
@@ -175,13 +176,21 @@ fn analyze(blob: &Blob, keylogs: &[Blob]) -> Result<(), String> {
     }
     let mut done = 0.0;
     post_progress(0.0, total, &analyzer);
-    while done < total {
-        read(&reader, blob, done, (done + CHUNK).min(total), &mut buf)
+    let mut pending = (total > 0.0)
+        .then(|| read(&blob, 0.0, CHUNK.min(total)))
+        .transpose()?;
+    while let Some(slice) = pending.take() {
+        take(slice, &mut buf)
+            .await
             .map_err(|e| format!("cannot read the file: {e}"))?;
         if buf.is_empty() {
             break;
         }
         done += buf.len() as f64;
+        if done < total {
+            // The browser reads the next slice while this one is analysed.
+            pending = Some(read(&blob, done, (done + CHUNK).min(total))?);
+        }
         analyzer.feed(&buf);
         post_progress(done, total, &analyzer);
     }
