@@ -138,7 +138,9 @@ impl Assembler {
     }
 }
 
-/// Encodes a whole report into the messages the page expects: head, then batches.
+/// Encodes a whole report into the messages the page expects: head, then batches (the worker
+/// encodes and posts them one at a time; the tests take them all at once).
+#[cfg(test)]
 pub fn encode_all(r: &Report) -> Result<Vec<Vec<u8>>, String> {
     let mut out = vec![encode_head(r)?];
     for chunk in r.connections.chunks(BATCH) {

@@ -198,13 +198,11 @@ async fn analyze(blob: Blob, keylogs: Vec<Blob>) -> Result<(), String> {
     // Everything is read; building the report (and the explanations) comes next.
     post_status(&Status::Finishing);
     let report = analyzer.finish();
-    let parts = codec::encode_all(&report)?;
-    let mut parts = parts.into_iter();
-    if let Some(head) = parts.next() {
-        post_bytes("head", &head);
-    }
-    for part in parts {
-        post_bytes("connections", &part);
+    // One batch encoded at a time, posted (copied out of wasm memory) before the next: the
+    // encoded report is never whole in the wasm heap next to the report itself.
+    post_bytes("head", &codec::encode_head(&report)?);
+    for batch in report.connections.chunks(codec::BATCH) {
+        post_bytes("connections", &codec::encode_connections(batch)?);
     }
     let done = Status::Done {
         ms: now() - started,
