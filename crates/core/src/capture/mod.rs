@@ -62,6 +62,24 @@ pub struct CaptureInfo {
 }
 
 impl CaptureInfo {
+    /// Records a packet's time; a time before the previous packet's is warned about (once per
+    /// file, counted): the analysis keeps the file's order, so durations across it are off.
+    fn stamp(&mut self, ts: Ts, number: u64, offset: u64, sink: &mut impl CaptureSink) {
+        if let Some(prev) = self.last_ts.filter(|&p| ts < p) {
+            sink.warning(
+                "time_backwards",
+                format!(
+                    "frame {number} is stamped {:.6} s before the frame ahead of it: timestamps go backwards here; packets are analysed in the file's order",
+                    prev.secs_since(ts)
+                ),
+                Some(number),
+                offset,
+            );
+        }
+        self.first_ts.get_or_insert(ts);
+        self.last_ts = Some(ts);
+    }
+
     fn add_link_type(&mut self, lt: u32) {
         if !self.link_types.contains(&lt) && self.link_types.len() < 64 {
             self.link_types.push(lt);

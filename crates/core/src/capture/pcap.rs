@@ -132,8 +132,7 @@ impl PcapFramer {
         );
         info.packets = number;
         info.bytes = info.bytes.saturating_add(block.data.len() as u64);
-        info.first_ts.get_or_insert(ts);
-        info.last_ts = Some(ts);
+        info.stamp(ts, number, offset, sink);
         let data = head(block.data, block.data.len().saturating_sub(self.fcs_len));
         sink.frame(&Frame {
             number,

@@ -326,8 +326,7 @@ impl PcapNgFramer {
         self.last_ts = ts;
         info.packets = number;
         info.bytes = info.bytes.saturating_add(data.len() as u64);
-        info.first_ts.get_or_insert(ts);
-        info.last_ts = Some(ts);
+        info.stamp(ts, number, offset, sink);
         sink.frame(&Frame {
             number,
             ts,
