@@ -146,7 +146,7 @@ pub fn conn_list(p: &Props) -> Html {
                         <span class="c-proto">{ c.protocol.clone() }</span>
                         { mini_bar(c, 96.0) }
                         { headline(c) }
-                        if related.contains(&id) { <span class="c-related" title="Related to the selected connection's explanation">{ "related" }</span> }
+                        if related.contains(&id) { <span class="c-related visually-hidden">{ " (related to the selected connection)" }</span> }
                         <span class="c-close">{ format::close(c) }</span>
                     </div>
                 }

@@ -342,7 +342,7 @@ impl Component for Timeline {
                                 <span class="c-stream">{ format!("#{}", c.stream) }</span>
                                 <span class="c-port">{ format!(":{}", c.client.port) }</span>
                                 <span class="c-proto">{ c.protocol.clone() }</span>
-                                if related.contains(&id) { <span class="c-related" title="Related to the selected connection's explanation">{ "related" }</span> }
+                                if related.contains(&id) { <span class="c-related visually-hidden">{ " (related to the selected connection)" }</span> }
                             </div>
                             <svg class="w-track" data-row={i.to_string()} width={format!("{tw:.0}")} height={geom::ROW_H.to_string()}
                                  aria-label={format!("#{} from {} to {}", c.stream, format::offset(c.start, model.t0), format::offset(c.end, model.t0))}>
