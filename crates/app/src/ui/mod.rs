@@ -224,6 +224,11 @@ impl App {
                     },
                 );
             }
+            None if self.loading.is_some() => {
+                self.error = Some(
+                    "A file is being analysed: add the key log when it is done.".into(),
+                )
+            }
             None => match self.loaded.as_ref().map(|l| l.source.clone()) {
                 Some(mut source) => {
                     // Added afterwards: the same capture again, with every key log so far.
