@@ -171,7 +171,8 @@ async fn analyze(blob: Blob, keylogs: Vec<Blob>) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot read the key log: {e}"))?;
         analyzer.add_keylog(&buf);
-        // The secrets now live in the analyzer only.
+        // Our copy is wiped; the secrets live on in the analyzer (and in the browser's read
+        // buffer until it is collected), never in the report.
         buf.fill(0);
     }
     let mut done = 0.0;
