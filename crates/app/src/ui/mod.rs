@@ -68,7 +68,6 @@ struct Loaded {
 }
 
 struct Loading {
-    name: String,
     source: Source,
     bytes: f64,
     total: f64,
@@ -246,7 +245,6 @@ impl App {
     }
 
     fn analyze(&mut self, ctx: &Context<Self>, source: Source) {
-        let name = source.name.clone();
         let blob = source.blob.clone();
         self.generation += 1;
         let generation = self.generation;
@@ -267,7 +265,6 @@ impl App {
         self.notice = None;
         self.selected = None;
         self.loading = Some(Loading {
-            name,
             source,
             bytes: 0.0,
             total: blob.size(),
@@ -319,7 +316,6 @@ impl App {
             return;
         };
         let Loading {
-            name,
             source,
             total,
             assembler,
@@ -332,7 +328,7 @@ impl App {
             Ok(report) => {
                 let keylogs = source.keylogs.iter().map(|(n, _)| n.clone()).collect();
                 let model = Rc::new(
-                    Model::new(report, name, total as u64, ms)
+                    Model::new(report, source.name.clone(), total as u64, ms)
                         .with_search_texts(search)
                         .with_keylogs(keylogs)
                         .with_wasm_memory(wasm_memory_bytes),
@@ -423,7 +419,11 @@ impl App {
             return match step {
                 Ok(render) => render,
                 Err(e) => {
-                    let name = self.loading.take().map(|l| l.name).unwrap_or_default();
+                    let name = self
+                        .loading
+                        .take()
+                        .map(|l| l.source.name)
+                        .unwrap_or_default();
                     self.error = Some(format!("Analysing {name} failed: {e}"));
                     true
                 }
@@ -514,7 +514,7 @@ impl App {
         let received = l.assembler.received();
         html! {
             <section class="progress-view" aria-labelledby="progress-title">
-                <h2 id="progress-title">{ format!("Analysing {}", l.name) }</h2>
+                <h2 id="progress-title">{ format!("Analysing {}", l.source.name) }</h2>
                 <progress max="100" value={format!("{pct:.1}")} data-testid="progress" data-bytes={l.bytes.to_string()}
                           aria-label="Analysis progress"></progress>
                 <p class="progress-text" data-testid="progress-text" aria-live="polite">
@@ -717,7 +717,7 @@ impl Component for App {
             Msg::Worker(generation, ev) => self.on_worker(generation, ev),
             Msg::Cancel => {
                 if let Some(l) = self.loading.take() {
-                    self.notice = Some(format!("Cancelled the analysis of {}.", l.name));
+                    self.notice = Some(format!("Cancelled the analysis of {}.", l.source.name));
                 }
                 true
             }
